@@ -1,0 +1,293 @@
+"""The contract's cause table (CONTRACT.md section 3) and the words people read for each cause.
+
+This is the one place where explanation and advice texts live.  They are keyed
+by cause code and, where the words depend on who is at fault, by ``where``.
+Widgets, reports and the command line all call :func:`explain`.
+
+Texts may use ``{port}``, ``{host}`` and ``{product}``; they are marked with
+``N_`` so that gettext extracts them, and translated when :func:`explain` runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .i18n import N_, _
+
+
+@dataclass(frozen=True)
+class Cause:
+    code: str
+    light: str
+    where: str  # the default; "by_control" and "special" are resolved by verdict
+    title: str  # a short status word or two, shown next to the light
+
+
+CAUSES: dict[str, Cause] = {
+    c.code: c
+    for c in (
+        Cause("ok", "green", "none", N_("Works")),
+        Cause("dns_not_found", "red", "input", N_("Name not found")),
+        Cause("dns_failure", "red", "network", N_("Name lookup failed")),
+        Cause("tcp_timeout", "red", "by_control", N_("No answer")),
+        Cause("tcp_refused", "red", "by_control", N_("Refused")),
+        Cause("tcp_unreachable", "red", "network", N_("Unreachable")),
+        Cause("tcp_reset", "red", "by_control", N_("Connection cut")),
+        Cause("smtp_silent", "red", "server", N_("Server silent")),
+        Cause("smtp_not_smtp", "red", "special", N_("Not a mail server")),
+        Cause("smtp_rejected", "red", "server", N_("Server refuses")),
+        Cause("smtp_protocol_error", "red", "server", N_("Server error")),
+        Cause("smtp_banner_masked", "amber", "network", N_("Firewall reads along")),
+        Cause("starttls_missing", "red", "server", N_("No encryption")),
+        Cause("starttls_stripped", "red", "network", N_("Encryption removed")),
+        Cause("starttls_failed", "red", "server", N_("Encryption refused")),
+        Cause("tls_reset", "red", "by_control", N_("Encryption cut off")),
+        Cause("tls_timeout", "red", "by_control", N_("Encryption stalled")),
+        Cause("tls_not_tls", "red", "server", N_("No encryption here")),
+        Cause("tls_handshake_failed", "red", "server", N_("Encryption failed")),
+        Cause("tls_outdated", "amber", "server", N_("Outdated encryption")),
+        Cause("tls_untrusted", "amber", "server", N_("Unknown certificate")),
+        Cause("tls_self_signed", "amber", "server", N_("Self-made certificate")),
+        Cause("tls_expired", "amber", "server", N_("Certificate expired")),
+        Cause("tls_name_mismatch", "amber", "server", N_("Wrong certificate")),
+        Cause("tls_intercepted", "amber", "special", N_("Someone reads along")),
+        Cause("auth_before_tls", "amber", "server", N_("Unsafe login offered")),
+        Cause("auth_failed", "red", "input", N_("Login refused")),
+        Cause("ip_family_partial", "amber", "network", N_("Partly working")),
+        Cause("vpn_reachable", "green", "none", N_("VPN answers")),
+        Cause("vpn_no_answer", "red", "unknown", N_("No answer")),
+        Cause("vpn_refused", "red", "unknown", N_("Refused")),
+        Cause("vpn_unverifiable", "grey", "unknown", N_("Cannot be tested")),
+        Cause("cancelled", "grey", "unknown", N_("Not tested")),
+    )
+}
+
+LIGHTS = ("green", "amber", "red", "grey")
+LIGHT_WORDS = {
+    "green": N_("OK"),
+    "amber": N_("Warning"),
+    "red": N_("Problem"),
+    "grey": N_("Not tested"),
+}
+WHERE_WORDS = {
+    "none": N_("nothing wrong"),
+    "input": N_("the name or login you entered"),
+    "local": N_("your computer"),
+    "network": N_("your network"),
+    "server": N_("the mail server"),
+    "unknown": N_("cannot tell from here"),
+}
+LIGHT_RANK = {"green": 0, "amber": 1, "red": 2, "grey": 3}
+
+# (cause, where) -> (explanation, advice).  where "*" is the fallback.
+_TEXTS: dict[tuple[str, str], tuple[str, str]] = {
+    ("ok", "*"): (
+        N_("Port {port} works: mail can be sent securely this way."),
+        N_("Nothing to do."),
+    ),
+    ("dns_not_found", "*"): (
+        N_("The name {host} does not exist on the internet, or has no address."),
+        N_("Check the spelling of the server name or e-mail address."),
+    ),
+    ("dns_failure", "*"): (
+        N_("Your network could not look up the name {host}: its name service did not answer."),
+        N_("Check that you are connected to the internet, then try again."),
+    ),
+    ("tcp_timeout", "network"): (
+        N_("Your network silently blocks port {port}: the other servers get no answer either."),
+        N_("Use another port, or ask your internet provider or network administrator to open port {port}."),
+    ),
+    ("tcp_timeout", "server"): (
+        N_("The mail server does not answer on port {port}, although other servers do."),
+        N_("The server may not offer this port. Ask your mail provider which port to use."),
+    ),
+    ("tcp_timeout", "*"): (
+        N_("Nobody answers on port {port}: the connection attempt got no reply at all."),
+        N_("Something on the way drops the connection. Try another network to find out whether it is yours."),
+    ),
+    ("tcp_refused", "network"): (
+        N_("Your network refuses connections to port {port}, for every mail server."),
+        N_("Use another port, or ask your network administrator to allow port {port}."),
+    ),
+    ("tcp_refused", "server"): (
+        N_("The mail server refuses connections on port {port}; other servers accept them."),
+        N_("The server does not offer this port. Use another port your provider recommends."),
+    ),
+    ("tcp_refused", "*"): (
+        N_("The connection to port {port} was refused."),
+        N_("The server may not offer this port, or a firewall blocks it. Try another port."),
+    ),
+    ("tcp_unreachable", "*"): (
+        N_("Your network cannot reach {host}: there is no way to it from here."),
+        N_("Check your internet connection. If it works for web sites, ask your network administrator."),
+    ),
+    ("tcp_reset", "network"): (
+        N_("Your network cuts connections on port {port}, for every mail server."),
+        N_("Use another port, or ask your internet provider why it cuts mail connections."),
+    ),
+    ("tcp_reset", "server"): (
+        N_("The mail server cut the connection on port {port} before it could be used."),
+        N_("Ask your mail provider: their server closes connections on this port."),
+    ),
+    ("tcp_reset", "*"): (
+        N_("The connection on port {port} was cut before the mail server could answer."),
+        N_("Try another network to find out whether your network or the server cuts it."),
+    ),
+    ("smtp_silent", "*"): (
+        N_("Something answers on port {port}, but it never says hello like a mail server should."),
+        N_("The server is overloaded or something in between holds the connection. Try again later or use another port."),
+    ),
+    ("smtp_not_smtp", "network"): (
+        N_("A web page answered instead of the mail server: your network sends your connection to a login page or proxy."),
+        N_("Open a web browser and log in to this network (hotel, train, café Wi-Fi), then try again."),
+    ),
+    ("smtp_not_smtp", "*"): (
+        N_("The program on port {port} is not a mail server: it answers in another language."),
+        N_("Check the server name and port in your mail program."),
+    ),
+    ("smtp_rejected", "*"): (
+        N_("The mail server answered but refuses to talk to you right now."),
+        N_("The server may be busy or may block your address. Try again later or ask your mail provider."),
+    ),
+    ("smtp_protocol_error", "*"): (
+        N_("The mail server's answers are garbled or far too long."),
+        N_("Ask your mail provider: their server does not follow the mail rules."),
+    ),
+    ("smtp_banner_masked", "*"): (
+        N_("A firewall on your network hides the mail server's greeting: it reads your mail traffic."),
+        N_("Mail may still work, but such firewalls often break encryption. Prefer port 465 if it works."),
+    ),
+    ("starttls_missing", "*"): (
+        N_("The mail server on port {port} does not offer encryption: your password and mail would travel readable."),
+        N_("Do not use this port for sending. Use port 465 or 587 with encryption."),
+    ),
+    ("starttls_stripped", "*"): (
+        N_("Something on your network removes the offer to encrypt, so that mail would travel readable."),
+        N_("Do not send mail over this network on port {port}. Use port 465, a VPN, or another network."),
+    ),
+    ("starttls_failed", "*"): (
+        N_("The mail server offers encryption on port {port} but then refuses to start it."),
+        N_("Ask your mail provider: their server's encryption is broken."),
+    ),
+    ("tls_reset", "network"): (
+        N_("Your network cuts encrypted mail connections on port {port}, for every mail server."),
+        N_("This is your network's fault, not the mail server's. Use another network or a VPN, and tell your internet provider."),
+    ),
+    ("tls_reset", "server"): (
+        N_("The mail server cut the connection when encryption started on port {port}; other servers work."),
+        N_("Ask your mail provider: their server breaks off encrypted connections."),
+    ),
+    ("tls_reset", "*"): (
+        N_("The connection on port {port} was cut as soon as encryption started."),
+        N_("Networks sometimes do this on purpose. Try another network or a VPN to find out."),
+    ),
+    ("tls_timeout", "network"): (
+        N_("Encryption on port {port} stalls on your network, for every mail server."),
+        N_("Use another network or a VPN, and tell your internet provider."),
+    ),
+    ("tls_timeout", "*"): (
+        N_("Encryption on port {port} started but never finished."),
+        N_("Try again later, or try another network to find out where it stalls."),
+    ),
+    ("tls_not_tls", "*"): (
+        N_("Port {port} should be encrypted from the start, but the server answered without encryption."),
+        N_("Check the port setting: for this server use STARTTLS instead of SSL/TLS, or another port."),
+    ),
+    ("tls_handshake_failed", "*"): (
+        N_("Your computer and the mail server could not agree on encryption."),
+        N_("Ask your mail provider: their server's encryption settings do not work with current programs."),
+    ),
+    ("tls_outdated", "*"): (
+        N_("The mail server only offers old encryption (TLS 1.0 or 1.1) that is no longer safe."),
+        N_("Many mail programs refuse this. Ask your mail provider to update their server."),
+    ),
+    ("tls_untrusted", "*"): (
+        N_("The server's certificate (its proof of identity) comes from an issuer your computer does not trust."),
+        N_("Your mail program will warn. Do not accept the warning unless your provider confirms the certificate."),
+    ),
+    ("tls_self_signed", "*"): (
+        N_("The server's certificate (its proof of identity) was made by the server itself, so nobody vouches for it."),
+        N_("Your mail program will warn. Ask your provider whether this is expected before you accept it."),
+    ),
+    ("tls_expired", "*"): (
+        N_("The server's certificate (its proof of identity) has expired or is not valid yet."),
+        N_("Your mail program will warn. Check your computer's date and time, then tell your mail provider."),
+    ),
+    ("tls_name_mismatch", "*"): (
+        N_("The server's certificate (its proof of identity) is for a different name than {host}."),
+        N_("Check the server name in your mail program; use the exact name your provider gives."),
+    ),
+    ("tls_intercepted", "local"): (
+        N_("Your security program {product} opens and reads your encrypted mail connection."),
+        N_("Turn off mail scanning (\"mail shield\", \"SSL scanning\") in {product}, or add an exception for your mail program."),
+    ),
+    ("tls_intercepted", "*"): (
+        N_("A device on your network ({product}) opens and reads your encrypted mail connection."),
+        N_("Ask your network administrator to exclude mail traffic from inspection, or use another network."),
+    ),
+    ("auth_before_tls", "*"): (
+        N_("The mail server offers to take your password before encryption is on."),
+        N_("Make sure your mail program uses encryption (SSL/TLS or STARTTLS) on this port."),
+    ),
+    ("auth_failed", "*"): (
+        N_("The server refused this user name or password."),
+        N_("Check your user name (often your full e-mail address) and password."),
+    ),
+    ("ip_family_partial", "*"): (
+        N_("Port {port} works over one kind of internet address (IPv4 or IPv6) but not the other."),
+        N_("Mail programs usually recover, but may be slow. Tell your internet provider."),
+    ),
+    ("vpn_reachable", "*"): (
+        N_("The VPN server answers on this network ({product})."),
+        N_("A VPN of this kind can work from here."),
+    ),
+    ("vpn_no_answer", "*"): (
+        N_("No answer to the VPN's first message ({product}). Some servers stay silent to strangers on purpose, so this is not always a block."),
+        N_("If your VPN does not connect, try another of its protocols or ask your network administrator."),
+    ),
+    ("vpn_refused", "*"): (
+        N_("The VPN connection ({product}) was refused."),
+        N_("The server does not offer this protocol here, or your network blocks it."),
+    ),
+    ("vpn_unverifiable", "*"): (
+        N_("{product} never answers strangers, by design, so it cannot be tested from here."),
+        N_("Try connecting with your VPN program itself."),
+    ),
+    ("cancelled", "*"): (
+        N_("This check did not run to the end."),
+        N_("Start the check again."),
+    ),
+}
+
+
+def cause(code: str) -> Cause:
+    return CAUSES[code]
+
+
+def light_word(light: str) -> str:
+    return _(LIGHT_WORDS[light])
+
+
+def where_word(where: str) -> str:
+    return _(WHERE_WORDS.get(where, WHERE_WORDS["unknown"]))
+
+
+def title(code: str) -> str:
+    return _(CAUSES[code].title)
+
+
+def explain(code: str, where: str, **context: object) -> tuple[str, str]:
+    """The translated (explanation, advice) for *code* as found *where*."""
+    texts = _TEXTS.get((code, where)) or _TEXTS[(code, "*")]
+    values = {"port": "", "host": "", "product": ""}
+    values.update({k: str(v) for k, v in context.items()})
+    return _(texts[0]).format(**values), _(texts[1]).format(**values)
+
+
+def all_message_ids() -> list[str]:
+    """Every text in this module (used by the tests to check the catalogs)."""
+    ids = [c.title for c in CAUSES.values()]
+    ids += list(LIGHT_WORDS.values()) + list(WHERE_WORDS.values())
+    for a, b in _TEXTS.values():
+        ids += [a, b]
+    return ids

@@ -1,0 +1,301 @@
+"""The command line (CONTRACT.md section 1).  Never imports Qt for ``check`` or ``demo --text``.
+
+Exit status: 0 overall green, 1 amber, 2 red, 64 bad input, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from . import __version__
+from .config import DEFAULT_CONTROLS, DEFAULT_PORTS, RunConfig
+from .i18n import _, set_language
+
+EXIT_BY_LIGHT = {"green": 0, "amber": 1, "red": 2, "grey": 2}
+EXIT_USAGE = 64
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """Bad input: one line for the user, exit 64."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _check_parser(prog: str = "smtpdiag check") -> _Parser:
+    p = _Parser(prog=prog, description=_("Test whether this computer can send mail through a mail server."))
+    p.add_argument("target", metavar="TARGET", help=_("mail server name, IP address or e-mail address"))
+    add_check_options(p)
+    return p
+
+
+def add_check_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", action="append", metavar="PORT[:MODE]",
+                   help=_("port to test, MODE starttls or implicit (repeatable; default: %s)") % " ".join(DEFAULT_PORTS))
+    p.add_argument("--vpn", metavar="HOST[:PROTOCOL[:PORT]]", action="append",
+                   help=_("also test VPN protocols toward HOST"))
+    p.add_argument("--control", action="append", metavar="HOST",
+                   help=_("reference mail server (repeatable; default: %s)") % ", ".join(DEFAULT_CONTROLS))
+    p.add_argument("--no-control", action="store_true", help=_("test no reference servers"))
+    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                   help=_("limit for each network step (default: 10)"))
+    p.add_argument("--ca-file", metavar="PEM", help=_("extra trusted root certificates"))
+    p.add_argument("--user", metavar="NAME", help=_("try to log in as NAME (password from the terminal "
+                                                      "or SMTPDIAG_PASSWORD)"))
+    p.add_argument("--format", choices=("text", "json", "html"), default="text")
+    p.add_argument("--output", default="-", metavar="FILE", help=_("where the report goes (- = standard output)"))
+    p.add_argument("--lang", metavar="LANG", help=_("language of the report's words"))
+
+
+def build_config(args: argparse.Namespace, target_text: str, password: str | None = None) -> RunConfig:
+    """Validate everything the user typed into a RunConfig.  Raises UsageError."""
+    from .target import BadInput, parse_port, parse_target, parse_vpn
+    from .tls import check_ca_file
+
+    try:
+        target = parse_target(target_text)
+        ports = tuple(parse_port(p) for p in (args.port or DEFAULT_PORTS))
+        seen: set[int] = set()
+        unique = []
+        for p in ports:
+            if p.port not in seen:
+                seen.add(p.port)
+                unique.append(p)
+        if args.no_control and args.control:
+            raise BadInput(_("--control and --no-control cannot be used together."))
+        controls: tuple[str, ...] = ()
+        if not args.no_control:
+            controls = tuple(parse_target(c).host for c in (args.control or DEFAULT_CONTROLS))
+        vpn_specs = []
+        vpn_host = None
+        for v in args.vpn or []:
+            vpn_host, specs = parse_vpn(v)
+            vpn_specs += list(specs)
+        if args.vpn:
+            vpn_host = ", ".join(args.vpn)
+        if not (0 < args.timeout <= 600):
+            raise BadInput(_("The timeout must be between 0 and 600 seconds."))
+        if args.ca_file:
+            try:
+                check_ca_file(args.ca_file)
+            except ValueError as exc:
+                raise BadInput(str(exc)) from None
+        if args.user is not None and not args.user.strip():
+            raise BadInput(_("The login name is empty."))
+    except BadInput as exc:
+        raise UsageError(str(exc)) from None
+    return RunConfig(
+        target=target.typed.strip(), host=target.host, ports=tuple(unique), controls=controls,
+        timeout=args.timeout, ca_file=args.ca_file, vpn=tuple(vpn_specs), vpn_host=vpn_host,
+        user=args.user, password=password,
+    )
+
+
+def read_password(user: str | None) -> str | None:
+    """The login password: SMTPDIAG_PASSWORD, or asked on the terminal without echo."""
+    if not user:
+        return None
+    env = os.environ.get("SMTPDIAG_PASSWORD")
+    if env is not None:
+        return env
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(_("Password for {user}: ").format(user=user))
+    raise UsageError(_("--user needs a password: type it at the terminal or set SMTPDIAG_PASSWORD."))
+
+
+def render(report: object, fmt: str) -> str:
+    from . import report as reportmod
+
+    assert isinstance(report, reportmod.Report)
+    if fmt == "json":
+        return report.dumps()
+    if fmt == "html":
+        from .report_html import render_html
+
+        return render_html(report)
+    return reportmod.render_text(report)
+
+
+def write_output(text: str, output: str) -> None:
+    if output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from .files import atomic_write_text
+
+    atomic_write_text(output, text)
+
+
+def _progress_printer(enabled: bool):  # type: ignore[no-untyped-def]
+    from .engine import CheckFinished
+
+    def on_event(event: object) -> None:
+        if enabled and isinstance(event, CheckFinished):
+            c = event.check
+            sys.stderr.write(f"  {c.host} {c.port}: {c.light} ({c.cause})\n")
+            sys.stderr.flush()
+
+    return on_event
+
+
+def cmd_check(argv: Sequence[str]) -> int:
+    args = _check_parser().parse_args(argv)
+    if args.lang:
+        set_language(args.lang)
+    password = read_password(args.user)
+    config = build_config(args, args.target, password)
+    from .engine import Diagnosis
+
+    diagnosis = Diagnosis(config, on_event=_progress_printer(sys.stderr.isatty()))
+    try:
+        diagnosis.start()
+        report = None
+        while report is None:
+            report = diagnosis.wait(0.2)
+    except KeyboardInterrupt:
+        diagnosis.cancel()
+        sys.stderr.write(_("Interrupted.") + "\n")
+        return EXIT_INTERRUPTED
+    write_output(render(report, args.format), args.output)
+    return EXIT_BY_LIGHT[report.overall["light"]]
+
+
+def cmd_demo_text(argv: Sequence[str]) -> int:
+    p = _Parser(prog="smtpdiag demo --text", description=_("Run the built-in simulated scenarios."))
+    p.add_argument("--text", action="store_true")
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO")
+    p.add_argument("--format", choices=("text", "json", "html"), default="text")
+    p.add_argument("--timeout", type=float, default=2.0)
+    p.add_argument("--lang", metavar="LANG")
+    p.add_argument("--list", action="store_true", help=_("list the scenarios"))
+    args = p.parse_args(argv)
+    if args.lang:
+        set_language(args.lang)
+    from .simnet.scenarios import SCENARIOS, start_scenario
+
+    if args.list:
+        for name, sc in SCENARIOS.items():
+            print(f"{name:<22} {_(sc.title)}")
+        return 0
+    names = [args.scenario] if args.scenario else list(SCENARIOS)
+    for name in names:
+        if name not in SCENARIOS:
+            raise UsageError(_("There is no scenario '{name}'. Scenarios: {names}").format(
+                name=name, names=", ".join(SCENARIOS)))
+    from .engine import Diagnosis
+
+    outputs = []
+    worst = 0
+    for name in names:
+        sc = SCENARIOS[name]
+        with start_scenario(name) as sim:
+            diagnosis = Diagnosis(sim.config(timeout=args.timeout), network=sim.network)
+            try:
+                report = diagnosis.run()
+            except KeyboardInterrupt:
+                diagnosis.cancel()
+                return EXIT_INTERRUPTED
+        if args.format == "text":
+            header = f"=== {_('Scenario')}: {name} - {_(sc.title)} ===\n{_(sc.description)}\n\n"
+            outputs.append(header + render(report, "text"))
+        else:
+            outputs.append(render(report, args.format))
+        worst = max(worst, EXIT_BY_LIGHT[report.overall["light"]])
+        sys.stdout.write(outputs[-1] + ("\n" if args.format == "text" else ""))
+        sys.stdout.flush()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    set_language(_lang_from(argv))
+    try:
+        if argv[:1] == ["--version"] or argv[:1] == ["-V"]:
+            print(f"smtpdiag {__version__}")
+            return 0
+        if argv[:1] in (["-h"], ["--help"]):
+            print(usage())
+            return 0
+        if argv[:1] == ["check"]:
+            return cmd_check(argv[1:])
+        if argv[:1] == ["demo"] and ("--text" in argv or "--list" in argv):
+            return cmd_demo_text(argv[1:])
+        return window_main(argv)
+    except UsageError as exc:
+        sys.stderr.write(f"smtpdiag: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write(_("Interrupted.") + "\n")
+        return EXIT_INTERRUPTED
+
+
+def _lang_from(argv: list[str]) -> str | None:
+    for i, a in enumerate(argv):
+        if a == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def usage() -> str:
+    return _("""usage:
+  smtpdiag                         open the window
+  smtpdiag TARGET                  open the window with TARGET filled in and start the check
+  smtpdiag check TARGET [options]  run the diagnosis without a window, print a report
+  smtpdiag view REPORT.json        open a saved report in the window
+  smtpdiag demo [SCENARIO]         the window, on built-in simulated servers (no internet needed)
+  smtpdiag demo --text [SCENARIO]  the same without a window: print the report(s)
+  smtpdiag --version
+
+Run 'smtpdiag check --help' for the options of check.""")
+
+
+def window_main(argv: list[str]) -> int:
+    """Everything that opens the window: parse, then import Qt."""
+    mode, value = "main", None
+    if argv[:1] == ["view"]:
+        if len(argv) != 2:
+            raise UsageError(_("usage: smtpdiag view REPORT.json"))
+        mode, value = "view", argv[1]
+        if not os.path.isfile(value):
+            raise UsageError(_("There is no file '{path}'.").format(path=value))
+    elif argv[:1] == ["demo"]:
+        if len(argv) > 2:
+            raise UsageError(_("usage: smtpdiag demo [SCENARIO]"))
+        mode, value = "demo", argv[1] if len(argv) == 2 else None
+        from .simnet.scenarios import SCENARIOS
+
+        if value is not None and value not in SCENARIOS:
+            raise UsageError(_("There is no scenario '{name}'. Scenarios: {names}").format(
+                name=value, names=", ".join(SCENARIOS)))
+    elif argv:
+        if argv[0].startswith("-"):
+            raise UsageError(_("unknown option {option}; see 'smtpdiag --help'").format(option=argv[0]))
+        if len(argv) > 1:
+            raise UsageError(_("too many arguments; see 'smtpdiag --help'"))
+        from .target import BadInput, parse_target
+
+        try:
+            parse_target(argv[0])
+        except BadInput as exc:
+            raise UsageError(str(exc)) from None
+        mode, value = "check", argv[0]
+    try:
+        from .gui.app import run_app
+    except ImportError as exc:
+        raise UsageError(_("the window needs PySide6 ({reason}); 'smtpdiag check' works without it").format(
+            reason=exc)) from None
+    return run_app(mode, value)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,48 @@
+"""What one run is asked to do: plain values, handed to worker threads as they are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MODES = ("starttls", "implicit")
+DEFAULT_PORTS = ("25:starttls", "465:implicit", "587:starttls", "2525:starttls")
+
+# Large public submission servers, tested on the same ports as the target to tell
+# "your network" from "the server".  Tests always override these (--control/--no-control).
+DEFAULT_CONTROLS = ("smtp.gmail.com", "smtp.mail.yahoo.com", "smtp.sendgrid.net")
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    port: int
+    mode: str  # "starttls" or "implicit"
+
+    def __str__(self) -> str:
+        return f"{self.port}:{self.mode}"
+
+
+@dataclass(frozen=True)
+class VpnSpec:
+    host: str
+    protocol: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.protocol}:{self.port}"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    target: str  # as the user typed it (for the report)
+    host: str  # the host to test (IDNA-encoded A-label form, or an IP literal)
+    ports: tuple[PortSpec, ...]
+    controls: tuple[str, ...] = DEFAULT_CONTROLS
+    timeout: float = 10.0
+    ca_file: str | None = None
+    vpn: tuple[VpnSpec, ...] = ()
+    vpn_host: str | None = None  # as typed, for the report
+    user: str | None = None
+    # The password is held only in memory for the run; it is never serialised.
+    password: str | None = field(default=None, repr=False, compare=False)
+    ehlo_name: str = "smtpdiag.invalid"
+    families: tuple[str, ...] = ("ipv4", "ipv6")

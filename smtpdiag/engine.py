@@ -1,0 +1,347 @@
+"""Run a whole diagnosis: every port of the target and of the reference servers,
+and every VPN protocol, concurrently; report progress; stop at once on cancel.
+
+    Diagnosis(config, network, on_event)
+      .start()   starts the work in daemon threads and returns at once
+      .cancel()  asks every probe to stop (they notice within ~0.1 s)
+      .wait()    -> Report once everything finished (or was cancelled)
+      .run()     start + wait
+
+Events (plain values, delivered on worker threads; the window's bridge moves
+them to the GUI thread): :class:`Planned`, :class:`StepRecorded`,
+:class:`CheckFinished`, :class:`Finished`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import report as reportmod
+from .config import PortSpec, RunConfig, VpnSpec
+from .net import Network, ProbeError
+from .records import Attempt, Check, Step, TranscriptLine
+from .smtp_probe import ProbeSettings, probe_smtp
+from .verdict import classify
+
+
+@dataclass(frozen=True)
+class Planned:
+    checks: tuple[Check, ...]
+
+
+@dataclass(frozen=True)
+class StepRecorded:
+    check_id: str
+    step: Step
+
+
+@dataclass(frozen=True)
+class CheckFinished:
+    check: Check
+
+
+@dataclass(frozen=True)
+class Finished:
+    report: reportmod.Report
+
+
+Event = Planned | StepRecorded | CheckFinished | Finished
+
+
+def check_id(role: str, host: str, port: int, protocol: str | None = None, index: int = 0) -> str:
+    if protocol:
+        return f"vpn-{protocol}"
+    if role == "target":
+        return f"target-{port}"
+    return f"control{index + 1}-{port}"
+
+
+class HostResolution:
+    """The addresses of one host per family, resolved once and shared by its checks."""
+
+    def __init__(self, net: Network, host: str, timeout: float, cancel: threading.Event,
+                 families: tuple[str, ...]) -> None:
+        self.host = host
+        self.done = threading.Event()
+        self.results: dict[str, list[str] | ProbeError] = {}
+        self.ms = 0
+        self._net, self._timeout, self._cancel, self._families = net, timeout, cancel, families
+        self._lock = threading.Lock()
+        self._started = False
+
+    def _literal(self) -> str | None:
+        import ipaddress
+
+        try:
+            return str(ipaddress.ip_address(self.host))
+        except ValueError:
+            return None
+
+    def get(self) -> dict[str, list[str] | ProbeError]:
+        with self._lock:
+            start = not self._started
+            self._started = True
+        if start:
+            self._resolve()
+        else:
+            while not self.done.wait(0.1):
+                if self._cancel.is_set():
+                    return {f: ProbeError("cancelled") for f in self._families}
+        return self.results
+
+    def _resolve(self) -> None:
+        t = time.monotonic()
+        literal = self._literal()
+        if literal:
+            fam = "ipv6" if ":" in literal else "ipv4"
+            self.results = {fam: [literal]}
+        else:
+            out: dict[str, list[str] | ProbeError] = {}
+
+            def one(family: str) -> None:
+                try:
+                    out[family] = self._net.resolve(self.host, family, self._timeout, self._cancel)
+                except ProbeError as exc:
+                    out[family] = exc
+
+            threads = [threading.Thread(target=one, args=(f,), daemon=True) for f in self._families[1:]]
+            for th in threads:
+                th.start()
+            one(self._families[0])
+            for th in threads:
+                th.join()
+            self.results = {f: out[f] for f in self._families}
+        self.ms = int((time.monotonic() - t) * 1000)
+        self.done.set()
+
+
+def _resolve_failure(res: dict[str, list[str] | ProbeError]) -> ProbeError | None:
+    """The DNS failure for a host none of whose families has an address."""
+    errors = [v for v in res.values() if isinstance(v, ProbeError)]
+    if len(errors) < len(res):
+        return None
+    for e in errors:
+        if e.failure == "cancelled":
+            return e
+    for e in errors:
+        if e.failure == "dns_error":
+            return e
+    return errors[0] if errors else ProbeError("nxdomain")
+
+
+class Diagnosis:
+    def __init__(self, config: RunConfig, network: Network | None = None,
+                 on_event: Callable[[Event], None] | None = None) -> None:
+        self.config = config
+        self.net = network or Network()
+        self.on_event = on_event or (lambda e: None)
+        self.cancel_event = threading.Event()
+        self.started_at = ""
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._results: dict[str, Check] = {}
+        self._planned: list[Check] = []
+        self._report: reportmod.Report | None = None
+        self._resolutions: dict[str, HostResolution] = {}
+        self._threads: list[threading.Thread] = []
+        self._t0 = 0.0
+
+    # -- planning ------------------------------------------------------------------
+    def plan(self) -> list[Check]:
+        c = self.config
+        checks: list[Check] = []
+        for p in c.ports:
+            checks.append(Check(check_id("target", c.host, p.port), "smtp", "target", c.host, p.port, p.mode,
+                                cause="", light="grey", where="unknown"))
+        for i, ctrl in enumerate(c.controls):
+            for p in c.ports:
+                checks.append(Check(check_id("control", ctrl, p.port, index=i), "smtp", "control", ctrl,
+                                    p.port, p.mode, cause="", light="grey", where="unknown"))
+        for v in c.vpn:
+            checks.append(Check(check_id("target", v.host, v.port, v.protocol), "vpn", "target", v.host,
+                                v.port, None, v.protocol, cause="", light="grey", where="unknown"))
+        return checks
+
+    def _resolution(self, host: str) -> HostResolution:
+        with self._lock:
+            if host not in self._resolutions:
+                self._resolutions[host] = HostResolution(
+                    self.net, host, self.config.timeout, self.cancel_event, self.config.families)
+            return self._resolutions[host]
+
+    # -- running -------------------------------------------------------------------
+    def start(self) -> None:
+        self._t0 = time.monotonic()
+        self.started_at = reportmod.utc_now()
+        self._planned = self.plan()
+        self.on_event(Planned(tuple(self._planned)))
+        for check in self._planned:
+            th = threading.Thread(target=self._run_check, args=(check,), daemon=True,
+                                  name=f"smtpdiag-{check.id}")
+            self._threads.append(th)
+        for th in self._threads:
+            th.start()
+        threading.Thread(target=self._finish_when_done, daemon=True, name="smtpdiag-finish").start()
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    def wait(self, timeout: float | None = None) -> reportmod.Report | None:
+        self._done.wait(timeout)
+        return self._report
+
+    def run(self) -> reportmod.Report:
+        self.start()
+        report = self.wait()
+        assert report is not None
+        return report
+
+    def _finish_when_done(self) -> None:
+        for th in self._threads:
+            th.join()
+        report = self._build_report()
+        self._report = report
+        self._done.set()
+        self.on_event(Finished(report))
+
+    def _run_check(self, check: Check) -> None:
+        t = time.monotonic()
+        try:
+            if check.kind == "vpn":
+                attempts = self._vpn_attempts(check)
+            else:
+                attempts = self._smtp_attempts(check)
+        except Exception as exc:  # noqa: BLE001 - a bug must not hang the run; record it
+            attempts = [Attempt("none", None, (Step(
+                "connect", False, 0, f"internal error: {type(exc).__name__}: {exc}", "cancelled"),))]
+        done = self._finalise(check, attempts, int((time.monotonic() - t) * 1000), controls=None)
+        with self._lock:
+            self._results[check.id] = done
+        self.on_event(CheckFinished(done))
+
+    def _on_step(self, check_id_: str) -> Callable[[Step], None]:
+        return lambda step: self.on_event(StepRecorded(check_id_, step))
+
+    def _resolve_step(self, res: HostResolution, family: str, addresses: list[str]) -> Step:
+        detail = f"{res.host} -> {', '.join(addresses[:4])}" + (" ..." if len(addresses) > 4 else "")
+        if res._literal():
+            detail = f"{res.host} is an address: nothing to look up"
+        return Step("resolve", True, res.ms, detail)
+
+    def _addresses(self, check: Check) -> tuple[dict[str, list[str]], Attempt | None]:
+        res = self._resolution(check.host)
+        results = res.get()
+        failure = _resolve_failure(results)
+        if failure is not None:
+            step = Step("resolve", False, res.ms, f"{check.host}: {failure.detail}", failure.failure)
+            self.on_event(StepRecorded(check.id, step))
+            note = TranscriptLine(0, "note", f"looking up {check.host}: {failure.detail}")
+            return {}, Attempt("none", None, (step,), (note,))
+        return {f: v for f, v in results.items() if isinstance(v, list) and v}, None
+
+    def _smtp_attempts(self, check: Check) -> list[Attempt]:
+        by_family, dns_attempt = self._addresses(check)
+        if dns_attempt is not None:
+            return [dns_attempt]
+        res = self._resolution(check.host)
+        c = self.config
+        is_target = check.role == "target"
+        settings = ProbeSettings(
+            host=check.host, port=check.port, mode=check.mode or "starttls", timeout=c.timeout,
+            ca_file=c.ca_file, ehlo_name=c.ehlo_name,
+            user=c.user if is_target else None, password=c.password if is_target else None)
+        out: dict[str, Attempt] = {}
+
+        def one(family: str, address: str) -> None:
+            attempt = probe_smtp(self.net, address, settings, self.cancel_event, self._on_step(check.id))
+            rstep = self._resolve_step(res, family, by_family[family])
+            out[family] = Attempt(attempt.family, attempt.address, (rstep, *attempt.steps),
+                                  attempt.transcript, attempt.tls, attempt.duration_ms)
+
+        return self._per_family(by_family, one, out)
+
+    def _per_family(self, by_family: dict[str, list[str]], one: Callable[[str, str], None],
+                    out: dict[str, Attempt]) -> list[Attempt]:
+        families = [f for f in ("ipv4", "ipv6") if f in by_family]
+        threads = [threading.Thread(target=one, args=(f, by_family[f][0]), daemon=True) for f in families[1:]]
+        for th in threads:
+            th.start()
+        one(families[0], by_family[families[0]][0])
+        for th in threads:
+            th.join()
+        return [out[f] for f in families if f in out]
+
+    def _vpn_attempts(self, check: Check) -> list[Attempt]:
+        from .vpn import probe_vpn
+
+        by_family, dns_attempt = self._addresses(check)
+        if dns_attempt is not None:
+            return [dns_attempt]
+        res = self._resolution(check.host)
+        out: dict[str, Attempt] = {}
+
+        def one(family: str, address: str) -> None:
+            t = time.monotonic()
+            steps, transcript = probe_vpn(self.net, address, check.protocol or "", check.port,
+                                          self.config.timeout, self.cancel_event, server_name=check.host)
+            rstep = self._resolve_step(res, family, by_family[family])
+            out[family] = Attempt(family, address, (rstep, *steps), transcript, None,  # type: ignore[arg-type]
+                                  int((time.monotonic() - t) * 1000))
+
+        return self._per_family(by_family, one, out)
+
+    # -- verdicts --------------------------------------------------------------------
+    def _finalise(self, check: Check, attempts: list[Attempt], duration_ms: int,
+                  controls: list[Check] | None) -> Check:
+        if self.cancel_event.is_set() and not attempts:
+            attempts = []
+        verdict = classify(attempts, check.port, controls or [],
+                           intercept_kind=_intercept_kind(attempts))
+        chosen = attempts[verdict.attempt] if attempts else None
+        done = check.with_(
+            light=verdict.light, cause=verdict.cause, where=verdict.where,
+            address=chosen.address if chosen else None, duration_ms=duration_ms,
+            steps=chosen.steps if chosen else (), transcript=chosen.transcript if chosen else (),
+            tls=chosen.tls if chosen else None, attempts=tuple(attempts),
+        )
+        return reportmod.with_words(done)
+
+    def _build_report(self) -> reportmod.Report:
+        with self._lock:
+            results = dict(self._results)
+        final: list[Check] = []
+        for planned in self._planned:
+            check = results.get(planned.id) or reportmod.with_words(planned.with_(light="grey", cause="cancelled"))
+            if check.role == "target" and check.kind == "smtp" and check.attempts:
+                controls = [results[c.id] for c in self._planned
+                            if c.role == "control" and c.port == check.port and c.id in results]
+                check = self._finalise(check, list(check.attempts), check.duration_ms, controls)
+            final.append(check)
+        return reportmod.build(self.config, final, self.started_at)
+
+
+def _intercept_kind(attempts: list[Attempt]) -> str | None:
+    from .tls import interceptors
+
+    for a in attempts:
+        if a.tls and a.tls.intercepted_by:
+            for item in interceptors():
+                if item.product == a.tls.intercepted_by:
+                    return item.kind
+    return None
+
+
+def run_diagnosis(config: RunConfig, network: Network | None = None,
+                  on_event: Callable[[Event], None] | None = None) -> reportmod.Report:
+    return Diagnosis(config, network, on_event).run()
+
+
+__all__ = ["Diagnosis", "run_diagnosis", "Planned", "StepRecorded", "CheckFinished", "Finished",
+           "PortSpec", "VpnSpec", "RunConfig"]

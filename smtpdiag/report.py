@@ -1,0 +1,312 @@
+"""The report of one run: the records plus verdicts, as the contract's JSON
+(``schema: smtpdiag.report/1``) and as plain text.
+
+A saved report re-opens because it *is* the records: :meth:`Report.from_json`
+gives back the same checks, lights and words.  The words (explanations,
+summary) are stored as they were shown, in the language of the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import __version__
+from .causes import explain, light_word, title, where_word
+from .config import RunConfig
+from .i18n import N_, _, current_language, ngettext
+from .records import Check
+from .verdict import deciding_checks, overall
+
+SCHEMA = "smtpdiag.report/1"
+
+
+class ReportError(ValueError):
+    """A file that is not a readable smtpdiag report (one line for the user)."""
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def with_words(check: Check) -> Check:
+    """The check with its explanation and advice in the current language."""
+    if not check.cause:
+        return check
+    context = dict(check.context)
+    if check.tls and check.tls.intercepted_by:
+        context["product"] = check.tls.intercepted_by
+    if check.kind == "vpn" and "product" not in context:
+        try:
+            from .vpn import PROTOCOL_NAMES
+
+            context["product"] = _(PROTOCOL_NAMES.get(check.protocol or "", check.protocol or ""))
+        except ImportError:
+            context["product"] = check.protocol or ""
+    explanation, advice = explain(check.cause, check.where, port=check.port, host=check.host, **context)
+    return check.with_(explanation=explanation, advice=advice, context=context)
+
+
+MODE_WORDS = {"implicit": N_("SSL/TLS"), "starttls": N_("STARTTLS")}
+
+
+def _ports(checks: list[Check]) -> str:
+    ports = [str(c.port) for c in checks]
+    if len(ports) == 1:
+        return ports[0]
+    return _("{first} and {last}").format(first=", ".join(ports[:-1]), last=ports[-1])
+
+
+def _broken_sentence(group: list[Check]) -> str:
+    where = group[0].where
+    n = len(group)
+    ports = _ports(group)
+    if where == "network":
+        return ngettext("Port {ports} is blocked or disturbed by your network.",
+                        "Ports {ports} are blocked or disturbed by your network.", n).format(ports=ports)
+    if where == "server":
+        return ngettext("Port {ports} does not work on this mail server.",
+                        "Ports {ports} do not work on this mail server.", n).format(ports=ports)
+    if where == "local":
+        return ngettext("A program on your computer disturbs port {ports}.",
+                        "A program on your computer disturbs ports {ports}.", n).format(ports=ports)
+    return ngettext("Port {ports} does not work.", "Ports {ports} do not work.", n).format(ports=ports)
+
+
+def summarise(checks: list[Check]) -> tuple[str, str]:
+    """One or two sentences for the customer, and what to do next."""
+    verdict = overall(checks)
+    deciding = deciding_checks(checks)
+    if verdict.light == "grey":
+        return _("The check did not finish."), _("Start the check again.")
+    best = next(c for c in deciding if c.id == verdict.check_id)
+    broken = [c for c in deciding if c.light == "red"]
+    groups: dict[str, list[Check]] = {}
+    for c in broken:
+        groups.setdefault(c.where, []).append(c)
+    problems = " ".join(_broken_sentence(g) for g in groups.values())
+    if verdict.light == "green":
+        setting = _("set your mail program to port {port} with {mode}.").format(
+            port=best.port, mode=_(MODE_WORDS.get(best.mode or "", best.mode or "")))
+        if problems:
+            return (problems + " " + _("Port {port} works.").format(port=best.port),
+                    _("To send mail, {setting}").format(setting=setting))
+        return (_("You can send mail securely to this server."),
+                _("If your mail program still fails, {setting}").format(setting=setting))
+    if verdict.light == "amber":
+        lead = problems + " " if problems else ""
+        return lead + best.explanation, best.advice
+    same = [c for c in broken if c.cause == best.cause and c.where == best.where]
+    if len(same) > 1:
+        lead = _broken_sentence(same)
+        return lead + " " + best.explanation, best.advice
+    return best.explanation, best.advice
+
+
+def environment() -> dict[str, Any]:
+    """What the report may say about this computer (shown to the user before saving)."""
+    env: dict[str, Any] = {"os": f"{platform.system()} {platform.release()}".strip(),
+                           "vpn_active": False, "ip_families": local_ip_families()}
+    try:
+        from .vpn.local import local_vpn_state
+
+        state = local_vpn_state()
+        env["vpn_active"] = bool(state.get("vpn_active"))
+        env["vpn_interfaces"] = list(state.get("interfaces") or [])
+        env["default_route_via_vpn"] = state.get("default_route_via_vpn")
+    except ImportError:
+        pass
+    return env
+
+
+def local_ip_families() -> list[str]:
+    """Address families this computer has a default route for (Linux), else a guess."""
+    fams = []
+    try:
+        with open("/proc/net/route", encoding="ascii") as fh:
+            if any(line.split()[1:2] == ["00000000"] for line in fh.readlines()[1:]):
+                fams.append("ipv4")
+        with open("/proc/net/ipv6_route", encoding="ascii") as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) >= 10 and parts[0] == "0" * 32 and parts[1] == "00" and parts[9] != "lo":
+                    fams.append("ipv6")
+                    break
+    except OSError:
+        return ["ipv4"]
+    return fams
+
+
+@dataclass
+class Report:
+    created: str
+    input: dict[str, Any]
+    environment: dict[str, Any]
+    overall: dict[str, Any]
+    checks: list[Check]
+    app: dict[str, Any] = field(default_factory=lambda: {"name": "smtpdiag", "version": __version__})
+    schema: str = SCHEMA
+    report_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    language: str = "en"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "app": self.app,
+            "created": self.created,
+            "report_id": self.report_id,
+            "language": self.language,
+            "input": self.input,
+            "environment": self.environment,
+            "overall": self.overall,
+            "checks": [c.to_json() for c in self.checks],
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, data: Any) -> Report:
+        if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("smtpdiag.report/"):
+            raise ReportError(_("This file is not an smtpdiag report."))
+        major = str(data["schema"]).split("/", 1)[1].split(".")[0]
+        if major != "1":
+            raise ReportError(_("This report was made by a newer smtpdiag (format {schema}); "
+                                "please update smtpdiag to open it.").format(schema=data["schema"]))
+        try:
+            checks = [Check.from_json(c) for c in data.get("checks") or []]
+            return cls(
+                created=str(data.get("created", "")),
+                input=dict(data.get("input") or {}),
+                environment=dict(data.get("environment") or {}),
+                overall=dict(data.get("overall") or {}),
+                checks=checks,
+                app=dict(data.get("app") or {}),
+                schema=str(data["schema"]),
+                report_id=str(data.get("report_id") or ""),
+                language=str(data.get("language") or "en"),
+            )
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise ReportError(_("This smtpdiag report is damaged ({reason}).").format(reason=exc)) from None
+
+    @classmethod
+    def loads(cls, text: str) -> Report:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ReportError(_("This file is not an smtpdiag report (not JSON: {reason}).").format(
+                reason=exc.msg)) from None
+        return cls.from_json(data)
+
+    @property
+    def targets(self) -> list[Check]:
+        return [c for c in self.checks if c.role == "target"]
+
+    @property
+    def controls(self) -> list[Check]:
+        return [c for c in self.checks if c.role == "control"]
+
+
+def build(config: RunConfig, checks: list[Check], created: str) -> Report:
+    verdict = overall(checks)
+    summary, advice = summarise(checks)
+    return Report(
+        created=created,
+        input={
+            "target": config.target,
+            "ports": [str(p) for p in config.ports],
+            "vpn": config.vpn_host,
+            "control": list(config.controls),
+            "timeout": config.timeout,
+            "user": config.user,
+        },
+        environment=environment(),
+        overall={"light": verdict.light, "cause": verdict.cause, "where": verdict.where,
+                 "summary": summary, "advice": advice},
+        checks=checks,
+        language=current_language(),
+    )
+
+
+# -- plain text -----------------------------------------------------------------------
+
+_TEXT_DIR = {"send": "->", "recv": "<-", "note": "**"}
+_TLS_DIR = {"send": "~>", "recv": "<~", "note": "**"}
+
+
+def transcript_lines(check: Check) -> list[str]:
+    out = []
+    for line in check.transcript:
+        arrow = (_TLS_DIR if line.tls else _TEXT_DIR)[line.dir]
+        out.append(f"{line.ms:>6} ms {arrow} {line.text}")
+    return out
+
+
+def render_text(report: Report, details: bool = True) -> str:
+    """The plain-text report: summary first, then each check."""
+    o = report.overall
+    lines = [
+        _("smtpdiag report for {target}").format(target=report.input.get("target", "")),
+        _("Made {created} by smtpdiag {version} on {os}").format(
+            created=report.created, version=report.app.get("version", "?"),
+            os=report.environment.get("os", "?")),
+        "",
+        f"{_('Overall')}: {light_word(o.get('light', 'grey')).upper()} ({o.get('cause', '')}, "
+        f"{_('where')}: {o.get('where', '')})",
+        o.get("summary", ""),
+        f"{_('What to do')}: {o.get('advice', '')}",
+    ]
+    if report.environment.get("vpn_active"):
+        lines.append(_("Note: a VPN was active on this computer; the results describe the VPN's network."))
+    sections = [(_("Your mail server"), [c for c in report.checks if c.role == "target" and c.kind == "smtp"]),
+                (_("Reference servers"), report.controls),
+                (_("VPN"), [c for c in report.checks if c.kind == "vpn"])]
+    for heading, checks in sections:
+        if not checks:
+            continue
+        lines += ["", heading, "-" * len(heading)]
+        for c in checks:
+            what = f"{c.protocol} {c.port}" if c.kind == "vpn" else f"{c.port}/{c.mode}"
+            lines.append(f"[{light_word(c.light).upper():<10}] {c.host} {what}: {title(c.cause) if c.cause else ''}"
+                         f" ({c.cause}, {_('where')}: {c.where} = {where_word(c.where)})")
+            lines.append(f"    {c.explanation}")
+            lines.append(f"    {_('What to do')}: {c.advice}")
+            if details and c.role == "target":
+                lines += _check_details(c)
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _check_details(c: Check) -> list[str]:
+    out = []
+    if c.address:
+        out.append(f"    {_('Address')}: {c.address}   {_('Time')}: {c.duration_ms} ms")
+    for s in c.steps:
+        mark = "ok " if s.ok else "FAIL"
+        extra = f" [{s.failure}]" if s.failure else ""
+        extra += f" {{{', '.join(s.findings)}}}" if s.findings else ""
+        out.append(f"      {mark:<4} {s.step:<12} {s.ms:>6} ms  {s.detail}{extra}")
+    if c.tls:
+        out.append(f"    TLS: {c.tls.version or '?'} {c.tls.cipher or ''} "
+                   f"{_('verified') if c.tls.verified else _('NOT verified')}"
+                   + (f" ({c.tls.error})" if c.tls.error else ""))
+        for cert in c.tls.chain:
+            out.append(f"      {_('certificate')}: {cert.subject}")
+            out.append(f"        {_('issued by')}: {cert.issuer}")
+            out.append(f"        {_('valid')}: {cert.not_before} .. {cert.not_after}")
+            out.append(f"        SHA-256: {cert.sha256}")
+            if cert.san:
+                out.append(f"        {_('names')}: {', '.join(cert.san)}")
+    if c.transcript:
+        out.append(f"    {_('Transcript')}:")
+        out += ["      " + t for t in transcript_lines(c)]
+    for a in c.attempts:
+        if a.address != c.address and a.family != "none":
+            failed = [s for s in a.steps if s.failure]
+            if failed:
+                out.append(f"    {a.family} ({a.address}): {failed[0].step} {failed[0].failure}: {failed[0].detail}")
+    return out

@@ -1,0 +1,208 @@
+"""TLS for the probes: contexts that verify with the operating system's trust store,
+certificate facts, and recognising interception products.
+
+Verification always uses ``truststore`` (Windows/macOS certificate stores, the
+distribution's bundle on Linux) plus the user's ``--ca-file``.  When it fails,
+:mod:`smtpdiag.tls_inspect` takes a separate, unverified second look only to
+capture the certificate for the report; nothing else is ever sent over it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import ipaddress
+import json
+import ssl
+from dataclasses import dataclass
+
+import truststore
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID, NameOID
+
+from .paths import data_dir
+from .records import CertInfo
+
+# OpenSSL X509_V_ERR_* codes -> certificate failure words (verdict vocabulary).
+_VERIFY_CODES = {
+    9: "expired",  # CERT_NOT_YET_VALID
+    10: "expired",  # CERT_HAS_EXPIRED
+    18: "self_signed",  # DEPTH_ZERO_SELF_SIGNED_CERT
+    19: "untrusted",  # SELF_SIGNED_CERT_IN_CHAIN (an unknown root)
+    20: "untrusted",  # UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+    21: "untrusted",  # UNABLE_TO_VERIFY_LEAF_SIGNATURE
+    2: "untrusted",  # UNABLE_TO_GET_ISSUER_CERT
+    62: "name_mismatch",  # HOSTNAME_MISMATCH
+    64: "name_mismatch",  # IP_ADDRESS_MISMATCH
+}
+
+
+@dataclass(frozen=True)
+class Interceptor:
+    match: str
+    product: str
+    kind: str  # "local" or "network"
+    weak: bool = False
+
+
+@functools.lru_cache(maxsize=1)
+def interceptors() -> tuple[Interceptor, ...]:
+    with open(data_dir() / "interceptors.json", encoding="utf-8") as fh:
+        data = json.load(fh)
+    return tuple(
+        Interceptor(p["match"], p["product"], p["kind"], bool(p.get("weak", False)))
+        for p in data["products"]
+    )
+
+
+def find_interceptor(chain: tuple[CertInfo, ...]) -> Interceptor | None:
+    """The interception product that issued this chain, if its issuer is a known one.
+
+    Strong names count anywhere among the chain's issuers; weak ones (names also
+    seen on ordinary certificates) only as the direct issuer of the server's
+    certificate.
+    """
+    if not chain:
+        return None
+    issuers = [c.issuer.lower() for c in chain]
+    for item in interceptors():
+        needle = item.match.lower()
+        if item.weak:
+            if needle in issuers[0] and needle not in chain[0].subject.lower():
+                return item
+        elif any(needle in issuer for issuer in issuers):
+            return item
+    return None
+
+
+def make_context(ca_file: str | None = None, extra_ca_pem: str | None = None,
+                 legacy: bool = False) -> ssl.SSLContext:
+    """A verifying client context.  *legacy* also allows TLS 1.0/1.1 (used once to
+    tell an outdated server from a broken one)."""
+    ctx: ssl.SSLContext = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if ca_file:
+        ctx.load_verify_locations(cafile=ca_file)
+    if extra_ca_pem:
+        ctx.load_verify_locations(cadata=extra_ca_pem)
+    if legacy:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    return ctx
+
+
+def check_ca_file(path: str) -> None:
+    """Raise ValueError with a one-line reason if *path* is not a usable PEM CA file."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise ValueError(f"cannot read the CA file {path}: {exc.strerror or exc}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in data:
+        raise ValueError(f"{path} contains no PEM certificate")
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=path)
+    except ssl.SSLError as exc:
+        raise ValueError(f"{path} is not a valid certificate file ({exc.reason})") from None
+
+
+def _name(name: x509.Name) -> str:
+    return name.rfc4514_string()
+
+
+def _utc(value: dt.datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def cert_info(der: bytes) -> CertInfo:
+    cert = x509.load_der_x509_certificate(der)
+    try:
+        san_ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+        sans: list[str] = [str(v) for v in san_ext.value.get_values_for_type(x509.DNSName)]
+        sans += [str(v) for v in san_ext.value.get_values_for_type(x509.IPAddress)]
+    except x509.ExtensionNotFound:
+        sans = []
+    return CertInfo(
+        subject=_name(cert.subject),
+        issuer=_name(cert.issuer),
+        not_before=_utc(cert.not_valid_before_utc),
+        not_after=_utc(cert.not_valid_after_utc),
+        sha256=hashlib.sha256(der).hexdigest(),
+        san=tuple(sans),
+        self_signed=cert.subject == cert.issuer,
+    )
+
+
+def chain_of(sock: ssl.SSLSocket, verified: bool) -> tuple[CertInfo, ...]:
+    """The peer's chain as far as this Python can tell (the leaf at least)."""
+    sslobj = getattr(sock, "_sslobj", None)
+    getter = getattr(sslobj, "get_verified_chain" if verified else "get_unverified_chain", None)
+    if getter is not None:  # Python 3.13+
+        try:
+            ders = [c.public_bytes(ssl._ssl.ENCODING_DER) for c in getter()]  # type: ignore[attr-defined]
+            return tuple(cert_info(d) for d in ders)
+        except Exception:  # noqa: BLE001 - fall back to the leaf
+            pass
+    der = sock.getpeercert(binary_form=True)
+    return (cert_info(der),) if der else ()
+
+
+def _name_matches(host: str, cert: CertInfo) -> bool:
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        return any(str(ip) == s for s in cert.san)
+    host = host.lower().rstrip(".")
+    for pattern in cert.san or ():
+        pattern = pattern.lower()
+        if pattern == host:
+            return True
+        if pattern.startswith("*.") and "." in host and host.split(".", 1)[1] == pattern[2:]:
+            return True
+    return False
+
+
+def certificate_failure(exc: ssl.SSLCertVerificationError | None, chain: tuple[CertInfo, ...],
+                        host: str, now: dt.datetime | None = None) -> str:
+    """The certificate failure word for a failed verification.
+
+    The verifier's own code decides when it is known; otherwise the leaf is
+    examined (expired, self-signed, wrong name), and anything else is untrusted.
+    """
+    code = getattr(exc, "verify_code", None)
+    if code in _VERIFY_CODES:
+        return _VERIFY_CODES[code]
+    if chain:
+        leaf = chain[0]
+        now = now or dt.datetime.now(dt.timezone.utc)
+        stamp = _utc(now)
+        if leaf.not_after < stamp or leaf.not_before > stamp:
+            return "expired"
+        if leaf.self_signed:
+            return "self_signed"
+        if not _name_matches(host, leaf):
+            return "name_mismatch"
+    text = str(exc or "").lower()
+    if "expired" in text or "not yet valid" in text:
+        return "expired"
+    if "self-signed" in text or "self signed" in text:
+        return "self_signed"
+    if "hostname" in text or "ip address mismatch" in text:
+        return "name_mismatch"
+    return "untrusted"
+
+
+def cn_of(name: str) -> str:
+    """The common name (or organisation) of an RFC 4514 name string, for people."""
+    try:
+        parsed = x509.Name.from_rfc4514_string(name)
+    except Exception:  # noqa: BLE001
+        return name
+    for oid in (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME):
+        attrs = parsed.get_attributes_for_oid(oid)
+        if attrs:
+            return str(attrs[0].value)
+    return name

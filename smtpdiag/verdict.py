@@ -1,0 +1,235 @@
+"""Classification: from records to (light, cause, where).  Pure: no I/O, no clock.
+
+The probe writes what it *saw* into each :class:`~smtpdiag.records.Step` as a
+``failure`` (the step could not complete) or ``findings`` (it completed, with
+something worth a warning), both from the closed vocabulary below.  This module
+is the only place that turns those observations into the contract's causes:
+
+* :func:`classify_steps`  one attempt's steps -> its cause
+* :func:`classify`        a check's attempts (IPv4/IPv6) + the reference
+                          servers' checks on the same port -> light, cause, where
+* :func:`overall`         every target check -> the run's overall verdict
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .causes import CAUSES, LIGHT_RANK
+from .records import STEP_ORDER, Attempt, Check, Step, TlsInfo
+
+# (step, failure) -> cause.  A failure ends the step unsuccessfully.
+STEP_FAILURES: dict[tuple[str, str], str] = {
+    ("resolve", "nxdomain"): "dns_not_found",
+    ("resolve", "dns_error"): "dns_failure",
+    ("connect", "timeout"): "tcp_timeout",
+    ("connect", "refused"): "tcp_refused",
+    ("connect", "unreachable"): "tcp_unreachable",
+    ("connect", "reset"): "tcp_reset",
+    ("greeting", "timeout"): "smtp_silent",
+    ("greeting", "reset"): "tcp_reset",
+    ("greeting", "eof"): "tcp_reset",
+    ("greeting", "http"): "smtp_not_smtp",
+    ("greeting", "not_smtp"): "smtp_not_smtp",
+    ("greeting", "rejected"): "smtp_rejected",
+    ("greeting", "malformed"): "smtp_protocol_error",
+    ("greeting", "too_long"): "smtp_protocol_error",
+    ("ehlo", "timeout"): "smtp_protocol_error",
+    ("ehlo", "reset"): "tcp_reset",
+    ("ehlo", "eof"): "tcp_reset",
+    ("ehlo", "rejected"): "smtp_protocol_error",
+    ("ehlo", "malformed"): "smtp_protocol_error",
+    ("ehlo", "too_long"): "smtp_protocol_error",
+    ("starttls", "missing"): "starttls_missing",
+    ("starttls", "stripped"): "starttls_stripped",
+    ("starttls", "masked"): "starttls_stripped",
+    ("starttls", "refused"): "starttls_failed",
+    ("starttls", "reset"): "tcp_reset",
+    ("starttls", "eof"): "tcp_reset",
+    ("starttls", "timeout"): "smtp_protocol_error",
+    ("starttls", "malformed"): "smtp_protocol_error",
+    ("starttls", "too_long"): "smtp_protocol_error",
+    ("tls", "reset"): "tls_reset",
+    ("tls", "eof"): "tls_reset",
+    ("tls", "timeout"): "tls_timeout",
+    ("tls", "not_tls"): "tls_not_tls",
+    ("tls", "failed"): "tls_handshake_failed",
+    ("certificate", "intercepted"): "tls_intercepted",
+    ("certificate", "expired"): "tls_expired",
+    ("certificate", "name_mismatch"): "tls_name_mismatch",
+    ("certificate", "self_signed"): "tls_self_signed",
+    ("certificate", "untrusted"): "tls_untrusted",
+    ("ehlo_tls", "reset"): "tls_reset",
+    ("ehlo_tls", "eof"): "tls_reset",
+    ("ehlo_tls", "timeout"): "smtp_protocol_error",
+    ("ehlo_tls", "rejected"): "smtp_protocol_error",
+    ("ehlo_tls", "malformed"): "smtp_protocol_error",
+    ("ehlo_tls", "too_long"): "smtp_protocol_error",
+    ("auth", "failed"): "auth_failed",
+    ("probe", "no_answer"): "vpn_no_answer",
+    ("probe", "refused"): "vpn_refused",
+    ("probe", "unverifiable"): "vpn_unverifiable",
+}
+
+# (step, finding) -> cause.  A finding does not stop the check.
+STEP_FINDINGS: dict[tuple[str, str], str] = {
+    ("greeting", "masked"): "smtp_banner_masked",
+    ("ehlo", "auth_plain"): "auth_before_tls",
+    ("tls", "outdated"): "tls_outdated",
+    ("certificate", "intercepted"): "tls_intercepted",
+}
+
+# The step each cause belongs to, to compare how far two checks got.
+CAUSE_STEP: dict[str, str] = {}
+for (_step, _f), _cause in list(STEP_FAILURES.items()) + list(STEP_FINDINGS.items()):
+    CAUSE_STEP.setdefault(_cause, _step)
+CAUSE_STEP.update({"ok": "end", "vpn_reachable": "end", "ip_family_partial": "connect"})
+_LEVEL = {name: i for i, name in enumerate((*STEP_ORDER, "end"))}
+
+SUBMISSION_EXEMPT_PORTS = frozenset({25})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    light: str
+    cause: str
+    where: str
+    attempt: int = 0  # index of the attempt whose records the check shows
+
+
+def cause_light(cause: str, port: int) -> str:
+    if cause == "starttls_missing" and port == 25:
+        return "amber"
+    return CAUSES[cause].light
+
+
+def step_causes(step: Step) -> list[str]:
+    """Causes this one step shows, failure first, then findings in order."""
+    found = []
+    if step.failure and step.failure != "not_tried":
+        if step.failure == "cancelled":
+            found.append("cancelled")
+        else:
+            found.append(STEP_FAILURES.get((step.step, step.failure), "smtp_protocol_error"))
+    for f in step.findings:
+        c = STEP_FINDINGS.get((step.step, f))
+        if c:
+            found.append(c)
+    return found
+
+
+def classify_steps(steps: Sequence[Step], port: int) -> str:
+    """The cause for one attempt: the first problem that stops a mail program,
+    in the order of the steps; failing that, the first warning; else ``ok``."""
+    causes = [c for s in steps for c in step_causes(s)]
+    if "cancelled" in causes and not any(cause_light(c, port) == "red" for c in causes):
+        return "cancelled"
+    for c in causes:
+        if c != "cancelled" and cause_light(c, port) == "red":
+            return c
+    for c in causes:
+        if c != "cancelled" and cause_light(c, port) == "amber":
+            return c
+    for c in causes:
+        if c in ("vpn_unverifiable",):
+            return c
+    if steps and steps[-1].step == "probe":
+        return "vpn_reachable"
+    return "ok"
+
+
+def _works(cause: str, port: int) -> bool:
+    return cause_light(cause, port) in ("green", "amber") and cause != "cancelled"
+
+
+def where_for(cause: str, tls: TlsInfo | None, steps: Sequence[Step],
+              controls: Iterable[Check], intercept_kind: str | None = None) -> str:
+    """Who is at fault for *cause*: the table's default, or decided by the controls."""
+    default = CAUSES[cause].where
+    if default == "special":
+        if cause == "smtp_not_smtp":
+            http = any(s.step == "greeting" and s.failure == "http" for s in steps)
+            return "network" if http else "server"
+        if cause == "tls_intercepted":
+            return intercept_kind or "network"
+    if default != "by_control":
+        return default
+    informative = [
+        c for c in controls
+        if c.cause not in ("cancelled", "dns_not_found", "dns_failure") and c.light != "grey"
+    ]
+    if not informative:
+        return "unknown"
+    if all(c.cause == cause for c in informative):
+        return "network"
+    level = _LEVEL[CAUSE_STEP[cause]]
+    if any(_LEVEL[CAUSE_STEP.get(c.cause, "end")] > level for c in informative):
+        return "server"
+    return "unknown"
+
+
+def classify(attempts: Sequence[Attempt], port: int, controls: Iterable[Check] = (),
+             intercept_kind: str | None = None) -> Verdict:
+    """Light, cause and where for one check.
+
+    Each address family's attempt is classified on its own.  The verdict comes
+    from the working one if any (``ip_family_partial`` when exactly one of two
+    works), else from the IPv4 attempt.
+    """
+    controls = list(controls)
+    if not attempts:
+        return Verdict("grey", "cancelled", "unknown")
+    per = [classify_steps(a.steps, port) for a in attempts]
+    working = [i for i, c in enumerate(per) if _works(c, port)]
+    tried = [i for i, a in enumerate(attempts) if a.family in ("ipv4", "ipv6")]
+    if len(tried) == 2 and len(working) == 1 and per[1 - working[0]] != "cancelled":
+        # One family works, the other does not: the working one's records are
+        # shown (with any warning kept in its steps); the cause is the partial reach.
+        return Verdict("amber", "ip_family_partial", "network", working[0])
+    if working:
+        i = working[0]
+    else:
+        ipv4 = [i for i, a in enumerate(attempts) if a.family == "ipv4"]
+        i = ipv4[0] if ipv4 else 0
+    c = per[i]
+    a = attempts[i]
+    return Verdict(cause_light(c, port), c, where_for(c, a.tls, a.steps, controls, intercept_kind), i)
+
+
+@dataclass(frozen=True)
+class Overall:
+    light: str
+    cause: str
+    where: str
+    check_id: str | None  # the check the overall cause comes from
+
+
+def deciding_checks(checks: Sequence[Check]) -> list[Check]:
+    """The target SMTP checks that decide the overall light (port 25 only if alone)."""
+    smtp = [c for c in checks if c.kind == "smtp" and c.role == "target"]
+    deciding = [c for c in smtp if c.port not in SUBMISSION_EXEMPT_PORTS]
+    return deciding or smtp
+
+
+def overall(checks: Sequence[Check]) -> Overall:
+    """Can this customer send mail securely to this server?
+
+    Green if at least one submission port is green, amber if the best is amber,
+    red if none works; port 25, VPN checks and reference servers do not decide.
+    """
+    deciding = deciding_checks(checks)
+    if not deciding:
+        return Overall("grey", "cancelled", "unknown", None)
+    if all(c.light == "grey" for c in deciding):
+        return Overall("grey", deciding[0].cause, deciding[0].where, deciding[0].id)
+    best = min(deciding, key=lambda c: LIGHT_RANK[c.light])
+    if best.light in ("green", "amber"):
+        return Overall(best.light, best.cause, best.where, best.id)
+    reds = [c for c in deciding if c.light == "red"]
+    # The most common red cause speaks for the run; ties go to the first port.
+    counts: dict[str, int] = {}
+    for c in reds:
+        counts[c.cause] = counts.get(c.cause, 0) + 1
+    top = max(reds, key=lambda c: counts[c.cause])
+    return Overall("red", top.cause, top.where, top.id)
