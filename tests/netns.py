@@ -1,0 +1,100 @@
+"""Test hosts in a network namespace of our own, with real firewall rules (nftables).
+
+A namespace gets one veth link to this machine and several addresses (one per
+simulated server); real SMTP servers run inside it; nftables rules inside it
+drop, refuse or make unreachable chosen ports, as a firewall on the way would.
+Only addresses inside that namespace are ever contacted.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def netns_unavailable() -> str | None:
+    """Why namespace tests cannot run here, or None."""
+    if os.geteuid() != 0:
+        return "needs root for ip netns"
+    if not shutil.which("ip") or not shutil.which("nft"):
+        return "needs iproute2 and nftables (apt-get install iproute2 nftables)"
+    probe = subprocess.run(["ip", "netns", "add", f"sdgprobe{os.getpid()}"], capture_output=True)
+    if probe.returncode != 0:
+        return f"ip netns does not work here: {probe.stderr.decode().strip()}"
+    subprocess.run(["ip", "netns", "del", f"sdgprobe{os.getpid()}"], capture_output=True)
+    return None
+
+
+def sh(*args: str, ns: str | None = None) -> None:
+    cmd = (["ip", "netns", "exec", ns] if ns else []) + list(args)
+    subprocess.run(cmd, check=True, capture_output=True)
+
+
+@dataclass
+class Hosts:
+    ns: str
+    prefix: str  # e.g. "10.213.7"
+
+    def addr(self, n: int) -> str:
+        return f"{self.prefix}.{n}"
+
+    def nft(self, rule: str) -> None:
+        sh("nft", "add", "rule", "inet", "fw", "input", *rule.split(), ns=self.ns)
+
+
+@contextmanager
+def namespace_hosts(n_hosts: int = 2) -> Iterator[Hosts]:
+    ns = f"sdg{os.getpid() % 100000}{random.randrange(1000)}"
+    host_if, ns_if = f"h{ns}"[:15], f"n{ns}"[:15]
+    existing = subprocess.run(["ip", "-4", "route"], capture_output=True, text=True).stdout
+    while True:
+        prefix = f"10.213.{random.randrange(1, 250)}"
+        if prefix + "." not in existing:
+            break
+    sh("ip", "netns", "add", ns)
+    try:
+        sh("ip", "link", "add", host_if, "type", "veth", "peer", "name", ns_if)
+        sh("ip", "link", "set", ns_if, "netns", ns)
+        sh("ip", "addr", "add", f"{prefix}.1/24", "dev", host_if)
+        sh("ip", "link", "set", host_if, "up")
+        for i in range(2, 2 + n_hosts):
+            sh("ip", "addr", "add", f"{prefix}.{i}/24", "dev", ns_if, ns=ns)
+        sh("ip", "link", "set", ns_if, "up", ns=ns)
+        sh("ip", "link", "set", "lo", "up", ns=ns)
+        sh("nft", "add", "table", "inet", "fw", ns=ns)
+        sh("nft", "add", "chain", "inet", "fw", "input", "{ type filter hook input priority 0; }", ns=ns)
+        yield Hosts(ns, prefix)
+    finally:
+        subprocess.run(["ip", "link", "del", host_if], capture_output=True)
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+@contextmanager
+def smtp_servers(hosts: Hosts, cert: str, key: str, listeners: list[str]) -> Iterator[None]:
+    proc = subprocess.Popen(["ip", "netns", "exec", hosts.ns, sys.executable, str(HERE / "netns_smtpd.py"),
+                             cert, key, *listeners], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if line.strip() != "ready":
+            raise RuntimeError(f"server did not start: {line} {proc.stderr.read() if proc.stderr else ''}")
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()

@@ -1,0 +1,116 @@
+"""The command line as scripts and people use it: exit codes, one-line errors, JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, env: dict[str, str] | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    full_env = dict(os.environ)
+    full_env.pop("SMTPDIAG_PASSWORD", None)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "smtpdiag", *args], capture_output=True, text=True,
+                          timeout=timeout, env=full_env, stdin=subprocess.DEVNULL, cwd=ROOT)
+
+
+def closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["check", ""], "enter a mail server"),
+        (["check", "   "], "enter a mail server"),
+        (["check", "mail example.com"], "space"),
+        (["check", "mail..example"], "empty part"),
+        (["check", "user@"], "e-mail address"),
+        (["check", "@example.com"], "e-mail address"),
+        (["check", "a" * 64 + ".example"], "63"),
+        (["check", "mail.example", "--port", "0"], "65535"),
+        (["check", "mail.example", "--port", "70000"], "65535"),
+        (["check", "mail.example", "--port", "abc"], "not a port"),
+        (["check", "mail.example", "--port", "587:tls"], "not a mode"),
+        (["check", "mail.example", "--format", "xml"], "invalid choice"),
+        (["check", "mail.example", "--bogus"], "unrecognized"),
+        (["check", "mail.example", "--ca-file", "/nonexistent/ca.pem"], "CA file"),
+        (["check", "mail.example", "--timeout", "0"], "timeout"),
+        (["check", "mail.example", "--vpn", "vpn.example:nosuch"], "not a VPN protocol"),
+        (["check", "mail.example", "--user", "alice"], "password"),
+        (["check"], "required"),
+        (["--bogus"], "unknown option"),
+        (["demo", "--text", "no-such-scenario"], "no scenario"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_64(args: list[str], words: str) -> None:
+    result = run(*args)
+    assert result.returncode == 64, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert words.lower() in lines[0].lower()
+    assert result.stdout == ""
+
+
+def test_unreadable_ca_file_names_the_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate")
+    result = run("check", "mail.example", "--ca-file", str(bad))
+    assert result.returncode == 64
+    assert "no PEM certificate" in result.stderr
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip().startswith("smtpdiag 0.")
+
+
+def test_refused_port_is_red_json_exit_2_and_never_imports_qt() -> None:
+    port = closed_port()
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "smtpdiag", "check", "127.0.0.1", "--port",
+         f"{port}:starttls", "--no-control", "--timeout", "2", "--format", "json"],
+        capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL, cwd=ROOT)
+    assert result.returncode == 2, result.stderr
+    assert "PySide6" not in result.stderr and "shiboken" not in result.stderr
+    report = json.loads(result.stdout)
+    assert report["schema"] == "smtpdiag.report/1"
+    (check,) = report["checks"]
+    assert (check["light"], check["cause"], check["where"]) == ("red", "tcp_refused", "unknown")
+    assert check["port"] == port and check["role"] == "target" and check["kind"] == "smtp"
+    assert report["overall"]["light"] == "red"
+    assert "refused" in check["explanation"]
+
+
+def test_output_file_is_written_and_stdout_stays_empty(tmp_path: Path) -> None:
+    out = tmp_path / "r.txt"
+    result = run("check", "127.0.0.1", "--port", str(closed_port()), "--no-control", "--timeout", "1",
+                 "--output", str(out))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Refused" in out.read_text()
+
+
+def test_no_module_outside_gui_imports_qt() -> None:
+    offenders = []
+    for path in (ROOT / "smtpdiag").rglob("*.py"):
+        if "gui" in path.relative_to(ROOT / "smtpdiag").parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "PySide6" in text or "shiboken6" in text:
+            offenders.append(str(path))
+    assert offenders == []

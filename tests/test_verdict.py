@@ -1,0 +1,199 @@
+"""Table-driven tests of the pure classification over the whole contract table."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from smtpdiag.causes import CAUSES, explain
+from smtpdiag.records import Attempt, Check, Step, TlsInfo
+from smtpdiag.verdict import STEP_FAILURES, STEP_FINDINGS, classify, classify_steps, overall
+
+CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "CONTRACT.md"
+
+
+def contract_table() -> dict[str, tuple[str, str]]:
+    rows = {}
+    for line in CONTRACT.read_text().splitlines():
+        m = re.match(r"^\| `([a-z0-9_]+)` \| ([^|]+) \| ([^|]+) \|", line)
+        if m:
+            rows[m.group(1)] = (m.group(2).strip(), m.group(3).strip())
+    return rows
+
+
+def test_every_contract_cause_is_known_with_its_light() -> None:
+    table = contract_table()
+    assert len(table) >= 30
+    assert set(table) == set(CAUSES)
+    for code, (light, _where) in table.items():
+        if code == "starttls_missing":
+            assert CAUSES[code].light == "red"
+        else:
+            assert CAUSES[code].light == light, code
+
+
+def test_every_cause_has_words_for_every_where() -> None:
+    for code in CAUSES:
+        for where in ("none", "input", "local", "network", "server", "unknown"):
+            explanation, advice = explain(code, where, port=465, host="mail.example.com", product="Avast")
+            assert explanation and advice
+            assert "{" not in explanation + advice
+
+
+OK_SMTP = [
+    Step("resolve", True, 1), Step("connect", True, 1), Step("greeting", True, 1),
+    Step("ehlo", True, 1), Step("starttls", True, 1), Step("tls", True, 1),
+    Step("certificate", True, 1), Step("ehlo_tls", True, 1),
+]
+
+
+def steps_with(step: str, failure: str | None = None, findings: tuple[str, ...] = ()) -> list[Step]:
+    out = []
+    for s in OK_SMTP:
+        if s.step == step:
+            out.append(Step(step, failure is None, 1, "", failure, findings))
+            if failure is not None and step not in ("starttls", "certificate"):
+                break
+        else:
+            out.append(s)
+    if step not in {s.step for s in OK_SMTP}:
+        out.append(Step(step, failure is None, 1, "", failure, findings))
+    return out
+
+
+@pytest.mark.parametrize(("step", "failure"), sorted(STEP_FAILURES))
+def test_each_step_failure_maps_to_its_cause(step: str, failure: str) -> None:
+    if step == "probe":
+        steps = [Step("resolve", True, 1), Step("probe", False, 1, "", failure)]
+    else:
+        steps = steps_with(step, failure)
+    assert classify_steps(steps, 587) == STEP_FAILURES[(step, failure)]
+
+
+@pytest.mark.parametrize(("step", "finding"), sorted(STEP_FINDINGS))
+def test_each_finding_maps_to_an_amber_cause(step: str, finding: str) -> None:
+    cause = classify_steps(steps_with(step, None, (finding,)), 587)
+    assert cause == STEP_FINDINGS[(step, finding)]
+    assert CAUSES[cause].light == "amber"
+
+
+def test_all_ok_is_ok_and_vpn_answer_is_reachable() -> None:
+    assert classify_steps(OK_SMTP, 465) == "ok"
+    assert classify_steps([Step("resolve", True, 1), Step("probe", True, 1)], 500) == "vpn_reachable"
+
+
+def test_red_beats_an_earlier_amber_and_first_red_wins() -> None:
+    steps = steps_with("greeting", None, ("masked",))
+    steps = [s if s.step != "tls" else Step("tls", False, 1, "", "reset") for s in steps][:6]
+    assert classify_steps(steps, 587) == "tls_reset"
+    stripped_then_expired = [
+        *OK_SMTP[:4], Step("starttls", False, 1, "", "stripped"), Step("tls", True, 1),
+        Step("certificate", False, 1, "", "expired"),
+    ]
+    assert classify_steps(stripped_then_expired, 587) == "starttls_stripped"
+
+
+def test_starttls_missing_is_amber_on_port_25_only() -> None:
+    steps = steps_with("starttls", "missing")[:5]
+    a = [Attempt("ipv4", "192.0.2.1", tuple(steps))]
+    assert classify(a, 25).light == "amber"
+    assert classify(a, 587).light == "red"
+    assert classify(a, 587).where == "server"
+
+
+def attempt(family: str, steps: list[Step], tls: TlsInfo | None = None) -> Attempt:
+    return Attempt(family, "2001:db8::1" if family == "ipv6" else "192.0.2.1", tuple(steps), (), tls)
+
+
+def control(cause: str, light: str, port: int = 465) -> Check:
+    return Check(f"control1-{port}", "smtp", "control", "ref.example", port, "implicit", light=light, cause=cause)
+
+
+TIMEOUT = [Step("resolve", True, 1), Step("connect", False, 1, "", "timeout")]
+
+
+@pytest.mark.parametrize(
+    ("controls", "where"),
+    [
+        ([], "unknown"),
+        ([control("tcp_timeout", "red")], "network"),
+        ([control("tcp_timeout", "red"), control("tcp_timeout", "red")], "network"),
+        ([control("ok", "green")], "server"),
+        ([control("tcp_timeout", "red"), control("ok", "green")], "server"),
+        ([control("tls_expired", "amber")], "server"),
+        ([control("tcp_refused", "red")], "unknown"),
+        ([control("dns_failure", "red")], "unknown"),
+        ([control("cancelled", "grey")], "unknown"),
+    ],
+)
+def test_by_control_where(controls: list[Check], where: str) -> None:
+    v = classify([attempt("ipv4", TIMEOUT)], 465, controls)
+    assert (v.light, v.cause, v.where) == ("red", "tcp_timeout", where)
+
+
+def test_tls_reset_everywhere_is_the_network() -> None:
+    steps = [Step("resolve", True, 1), Step("connect", True, 1), Step("tls", False, 1, "", "reset")]
+    v = classify([attempt("ipv4", steps)], 465, [control("tls_reset", "red")])
+    assert (v.cause, v.where) == ("tls_reset", "network")
+    v = classify([attempt("ipv4", steps)], 465, [control("ok", "green")])
+    assert v.where == "server"
+
+
+def test_http_greeting_is_network_other_garbage_is_server() -> None:
+    http = [Step("resolve", True, 1), Step("connect", True, 1), Step("greeting", False, 1, "", "http")]
+    other = [Step("resolve", True, 1), Step("connect", True, 1), Step("greeting", False, 1, "", "not_smtp")]
+    assert classify([attempt("ipv4", http)], 587).where == "network"
+    assert classify([attempt("ipv4", other)], 587).where == "server"
+
+
+def test_interception_where_follows_the_product_kind() -> None:
+    steps = [*OK_SMTP[:6], Step("certificate", False, 1, "", "intercepted")]
+    assert classify([attempt("ipv4", steps)], 465, intercept_kind="local").where == "local"
+    assert classify([attempt("ipv4", steps)], 465, intercept_kind="network").where == "network"
+
+
+def test_one_family_working_is_ip_family_partial() -> None:
+    v = classify([attempt("ipv4", OK_SMTP), attempt("ipv6", TIMEOUT)], 587)
+    assert (v.light, v.cause, v.where, v.attempt) == ("amber", "ip_family_partial", "network", 0)
+    v = classify([attempt("ipv4", TIMEOUT), attempt("ipv6", OK_SMTP)], 587)
+    assert (v.cause, v.attempt) == ("ip_family_partial", 1)
+    # both fail: the IPv4 attempt speaks
+    refused = [Step("resolve", True, 1), Step("connect", False, 1, "", "refused")]
+    v = classify([attempt("ipv4", refused), attempt("ipv6", TIMEOUT)], 587)
+    assert v.cause == "tcp_refused"
+    # only one family exists: no partial
+    assert classify([attempt("ipv4", OK_SMTP)], 587).cause == "ok"
+
+
+def test_dns_failure_gives_the_dns_cause() -> None:
+    nx = [Attempt("none", None, (Step("resolve", False, 1, "", "nxdomain"),))]
+    assert classify(nx, 465).cause == "dns_not_found"
+    assert classify(nx, 465).where == "input"
+    servfail = [Attempt("none", None, (Step("resolve", False, 1, "", "dns_error"),))]
+    assert (classify(servfail, 465).cause, classify(servfail, 465).where) == ("dns_failure", "network")
+
+
+def test_cancelled_without_a_problem_is_grey() -> None:
+    steps = [Step("resolve", True, 1), Step("connect", True, 1), Step("greeting", False, 1, "", "cancelled")]
+    assert classify([attempt("ipv4", steps)], 587).light == "grey"
+
+
+def target(port: int, light: str, cause: str = "ok", where: str = "none") -> Check:
+    return Check(f"target-{port}", "smtp", "target", "mail.example", port, "starttls",
+                 light=light, cause=cause, where=where)
+
+
+def test_overall_ignores_port_25_and_controls() -> None:
+    checks = [target(25, "green"), target(465, "red", "tls_reset", "network"),
+              target(587, "red", "tls_reset", "network"), control("ok", "green")]
+    o = overall(checks)
+    assert (o.light, o.cause, o.where) == ("red", "tls_reset", "network")
+    checks = [target(25, "red", "tcp_timeout"), target(465, "amber", "tls_expired", "server"),
+              target(587, "green")]
+    assert overall(checks).light == "green"
+    checks = [target(25, "green"), target(465, "amber", "tls_expired", "server"),
+              target(587, "red", "tcp_timeout", "network")]
+    assert (overall(checks).light, overall(checks).cause) == ("amber", "tls_expired")
+    assert overall([target(25, "green")]).light == "green"  # port 25 alone decides
