@@ -11,7 +11,9 @@ from smtpdiag.causes import CAUSES, explain
 from smtpdiag.records import Attempt, Check, Step, TlsInfo
 from smtpdiag.verdict import STEP_FAILURES, STEP_FINDINGS, classify, classify_steps, overall
 
-CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "CONTRACT.md"
+ROOT = Path(__file__).resolve().parents[1]
+# The steering copy beside the checkout wins; docs/contract.md is the project's copy.
+CONTRACT = next(p for p in (ROOT.parent / "shared" / "CONTRACT.md", ROOT / "docs" / "contract.md") if p.exists())
 
 
 def contract_table() -> dict[str, tuple[str, str]]:
