@@ -108,13 +108,17 @@ class Network:
                 cancel: threading.Event | None = None) -> list[str]:
         """Addresses of *host* in *family* ("ipv4"/"ipv6"), as the OS resolver gives them.
 
+        AI_ADDRCONFIG, as mail programs use it: a computer without IPv6 gets no
+        IPv6 addresses, so a missing IPv6 network is not reported as a fault.
+
         Raises :class:`ProbeError` with ``nxdomain`` (no such name, or no address
         in this family) or ``dns_error`` (resolver failure, timeout).
         """
         af = FAMILIES[family]
         try:
             infos = run_abandonable(
-                lambda: socket.getaddrinfo(host, None, af, socket.SOCK_STREAM), timeout, cancel
+                lambda: socket.getaddrinfo(host, None, af, socket.SOCK_STREAM, 0, socket.AI_ADDRCONFIG),
+                timeout, cancel
             )
         except ProbeError as exc:
             if exc.failure == "timeout":
