@@ -290,7 +290,8 @@ class Diagnosis:
         def one(family: str, address: str) -> None:
             t = time.monotonic()
             steps, transcript = probe_vpn(self.net, address, check.protocol or "", check.port,
-                                          self.config.timeout, self.cancel_event, server_name=check.host)
+                                          self.config.timeout, self.cancel_event,
+                                          server_name=None if res._literal() else check.host)
             rstep = self._resolve_step(res, family, by_family[family])
             out[family] = Attempt(family, address, (rstep, *steps), transcript, None,  # type: ignore[arg-type]
                                   int((time.monotonic() - t) * 1000))
@@ -303,7 +304,7 @@ class Diagnosis:
         if self.cancel_event.is_set() and not attempts:
             attempts = []
         verdict = classify(attempts, check.port, controls or [],
-                           intercept_kind=_intercept_kind(attempts))
+                           intercept_kind=_intercept_kind(attempts), family_partial=check.kind == "smtp")
         chosen = attempts[verdict.attempt] if attempts else None
         done = check.with_(
             light=verdict.light, cause=verdict.cause, where=verdict.where,

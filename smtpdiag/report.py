@@ -214,6 +214,10 @@ class Report:
 def build(config: RunConfig, checks: list[Check], created: str) -> Report:
     verdict = overall(checks)
     summary, advice = summarise(checks)
+    env = environment()
+    if env.get("vpn_active"):
+        summary += " " + _("A VPN is switched on: these results describe the VPN's network, not yours.")
+        advice += " " + _("To test your own network, switch the VPN off and check again.")
     return Report(
         created=created,
         input={
@@ -224,7 +228,7 @@ def build(config: RunConfig, checks: list[Check], created: str) -> Report:
             "timeout": config.timeout,
             "user": config.user,
         },
-        environment=environment(),
+        environment=env,
         overall={"light": verdict.light, "cause": verdict.cause, "where": verdict.where,
                  "summary": summary, "advice": advice},
         checks=checks,

@@ -170,12 +170,13 @@ def where_for(cause: str, tls: TlsInfo | None, steps: Sequence[Step],
 
 
 def classify(attempts: Sequence[Attempt], port: int, controls: Iterable[Check] = (),
-             intercept_kind: str | None = None) -> Verdict:
+             intercept_kind: str | None = None, family_partial: bool = True) -> Verdict:
     """Light, cause and where for one check.
 
     Each address family's attempt is classified on its own.  The verdict comes
     from the working one if any (``ip_family_partial`` when exactly one of two
-    works), else from the IPv4 attempt.
+    works, and *family_partial* is on: VPN checks turn it off), else from the
+    IPv4 attempt.
     """
     controls = list(controls)
     if not attempts:
@@ -183,7 +184,7 @@ def classify(attempts: Sequence[Attempt], port: int, controls: Iterable[Check] =
     per = [classify_steps(a.steps, port) for a in attempts]
     working = [i for i, c in enumerate(per) if _works(c, port)]
     tried = [i for i, a in enumerate(attempts) if a.family in ("ipv4", "ipv6")]
-    if len(tried) == 2 and len(working) == 1 and per[1 - working[0]] != "cancelled":
+    if family_partial and len(tried) == 2 and len(working) == 1 and per[1 - working[0]] != "cancelled":
         # One family works, the other does not: the working one's records are
         # shown (with any warning kept in its steps); the cause is the partial reach.
         return Verdict("amber", "ip_family_partial", "network", working[0])

@@ -1,0 +1,316 @@
+"""SSL VPNs on TCP 443: Microsoft SSTP, and AnyConnect/OpenConnect-style servers.
+
+Both run inside HTTPS, so the probe first completes a TLS handshake, then asks
+in each VPN's own words:
+
+1. SSTP: ``SSTP_DUPLEX_POST /sra_{BA195980-...}/`` with the fixed huge
+   Content-Length a Windows client sends.  An SSTP server answers
+   ``HTTP/1.1 200`` and then waits for SSTP packets.
+2. Otherwise, on a new connection, the first request of an AnyConnect client
+   (``POST /`` with ``X-Transcend-Version: 1``, ``X-Aggregate-Auth: 1`` and a
+   ``config-auth`` XML body).  Cisco ASA, ocserv and compatible servers answer
+   with ``X-Transcend-Version``/``X-CSTP-*``/``X-Aggregate-Auth`` headers, a
+   ``webvpn`` cookie or a ``config-auth`` XML body.
+
+A TLS server that answers HTTP but neither way counts as reachable (the way
+to port 443 is open), and the detail says that it is not a known SSL VPN.
+
+The handshake verifies the certificate first.  If only the verification
+fails, that is written into the detail and the probe continues over a
+connection made by :func:`unverified_context_for_reachability_only`: nothing
+but the fixed probe requests is ever sent over it.
+"""
+
+from __future__ import annotations
+
+import select
+import ssl
+import time
+import uuid
+from dataclasses import dataclass
+
+from ..net import Network, describe
+from .session import SLICE, Cancelled, ProbeOutcome, ProbeSession, connect_tcp
+
+SSTP_PATH = "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/"
+SSTP_CONTENT_LENGTH = "18446744073709551615"
+HEAD_LIMIT = 65536
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    """The start of an HTTP response: status line, headers, and the body read so far."""
+
+    status_line: str
+    status: int | None
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    def header(self, name: str) -> list[str]:
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+
+@dataclass(frozen=True)
+class TlsConnection:
+    """A completed TLS handshake, and what it showed about the certificate."""
+
+    sock: ssl.SSLSocket
+    verified: bool
+    version: str | None
+    cipher: str | None
+    certificate_problem: str | None = None
+
+    def summary(self) -> str:
+        text = f"{self.version or 'TLS'} ({self.cipher or 'unknown cipher'})"
+        if self.verified:
+            return f"{text}, certificate verified"
+        return f"{text}, certificate not verified: {self.certificate_problem}"
+
+
+def sstp_request(host: str, correlation_id: str | None = None) -> str:
+    """The SSTP_DUPLEX_POST request a Windows SSTP client opens with."""
+    correlation_id = correlation_id or "{" + str(uuid.uuid4()).upper() + "}"
+    return (f"SSTP_DUPLEX_POST {SSTP_PATH} HTTP/1.1\r\n"
+            f"Host: {host}\r\n"
+            f"SSTPCORRELATIONID: {correlation_id}\r\n"
+            f"Content-Length: {SSTP_CONTENT_LENGTH}\r\n\r\n")
+
+
+def anyconnect_request(host: str) -> str:
+    """The first request of an AnyConnect/OpenConnect client (aggregate auth, init)."""
+    body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<config-auth client="vpn" type="init" aggregate-auth-version="2">'
+            '<version who="vpn">smtpdiag</version><device-id>linux-64</device-id>'
+            f'<group-access>https://{host}/</group-access></config-auth>')
+    return ("POST / HTTP/1.1\r\n"
+            f"Host: {host}\r\n"
+            "User-Agent: AnyConnect Linux_64 4.10.07061\r\n"
+            "X-Transcend-Version: 1\r\n"
+            "X-Aggregate-Auth: 1\r\n"
+            "Accept: */*\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body.encode())}\r\n"
+            "Connection: close\r\n\r\n" + body)
+
+
+def parse_http_answer(data: bytes) -> HttpAnswer | None:
+    """The HTTP response at the start of *data*, or None if it is not HTTP."""
+    if not data.startswith(b"HTTP/"):
+        return None
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+    headers = tuple((k.strip(), v.strip()) for k, sep, v in
+                    (line.partition(":") for line in lines[1:]) if sep)
+    return HttpAnswer(lines[0], status, headers, body)
+
+
+def http_message_complete(data: bytes) -> bool:
+    """Has *data* a whole response head, and the body its Content-Length announces?
+
+    SSTP's own answer announces a huge length and never sends a body, so a
+    length over :data:`HEAD_LIMIT` counts as complete once the head is there.
+    """
+    if b"\r\n\r\n" not in data:
+        return False
+    answer = parse_http_answer(data)
+    if answer is None:
+        return True
+    lengths = answer.header("Content-Length")
+    if lengths and lengths[0].isdigit() and int(lengths[0]) <= HEAD_LIMIT:
+        return len(answer.body) >= int(lengths[0])
+    if any("chunked" in v.lower() for v in answer.header("Transfer-Encoding")):
+        return answer.body.endswith(b"0\r\n\r\n")
+    return True
+
+
+def is_sstp_answer(answer: HttpAnswer) -> bool:
+    """An SSTP server accepts SSTP_DUPLEX_POST with ``HTTP/1.1 200``."""
+    return answer.status_line.startswith("HTTP/1.1 200")
+
+
+def anyconnect_markers(answer: HttpAnswer) -> list[str]:
+    """What in *answer* is typical of an AnyConnect/OpenConnect server."""
+    found = []
+    for name, value in answer.headers:
+        lower = name.lower()
+        if lower.startswith("x-cstp-") or lower in ("x-transcend-version", "x-aggregate-auth"):
+            found.append(f"header {name}")
+        elif lower == "set-cookie" and value.lower().startswith("webvpn"):
+            found.append(f"cookie {value.split('=', 1)[0]}")
+    if b"<config-auth" in answer.body:
+        found.append("config-auth XML")
+    return found
+
+
+def verifying_context(net: Network) -> ssl.SSLContext:
+    """The system's trust store, plus any CA the network brings (the demo's own CA)."""
+    context = ssl.create_default_context()
+    extra = net.extra_ca_pem()
+    if extra:
+        context.load_verify_locations(cadata=extra)
+    return context
+
+
+def unverified_context_for_reachability_only() -> ssl.SSLContext:
+    """A TLS context that accepts any certificate.  Reachability probing only.
+
+    Used solely after a verifying handshake failed on the certificate, to learn
+    whether the server speaks SSTP or AnyConnect at all.  Nothing secret ever
+    goes over such a connection: only the fixed probe requests of this module.
+    The certificate problem itself is reported in the probe's detail.
+    """
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def handshake(sock: ssl.SSLSocket, timeout: float, session: ProbeSession) -> None:
+    """Complete the TLS handshake within *timeout*, looking at ``cancel`` every slice."""
+    deadline = time.monotonic() + timeout
+    sock.setblocking(False)
+    while True:
+        session.check_cancel()
+        try:
+            sock.do_handshake()
+            return
+        except ssl.SSLWantReadError:
+            readable, writable = [sock], []
+        except ssl.SSLWantWriteError:
+            readable, writable = [], [sock]
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"the TLS handshake did not finish within {timeout:g} s")
+        select.select(readable, writable, [], min(SLICE, remaining))
+
+
+def open_tls(net: Network, address: str, port: int, timeout: float, session: ProbeSession,
+             server_name: str | None, context: ssl.SSLContext,
+             record_step: bool = True) -> ssl.SSLSocket | ProbeOutcome:
+    """A TLS connection made with *context*, or the outcome that ends the probe.
+
+    ``ssl.SSLCertVerificationError`` is left to the caller.
+    """
+    sock = connect_tcp(net, address, port, timeout, session, record_step)
+    if isinstance(sock, ProbeOutcome):
+        return sock
+    session.note(f"TLS handshake (server name {server_name or address})")
+    tls_sock = context.wrap_socket(sock, server_hostname=server_name or address,
+                                   do_handshake_on_connect=False)
+    try:
+        handshake(tls_sock, timeout, session)
+    except (ssl.SSLCertVerificationError, Cancelled):
+        tls_sock.close()
+        raise
+    except (OSError, ValueError) as exc:
+        tls_sock.close()
+        return ProbeOutcome("no_answer", _handshake_failure(exc, timeout))
+    return tls_sock
+
+
+def _handshake_failure(exc: BaseException, timeout: float) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"the TLS handshake got no answer within {timeout:g} s"
+    if isinstance(exc, (ConnectionError, ssl.SSLEOFError, ssl.SSLZeroReturnError)):
+        return ("the connection was cut during the TLS handshake (often the sign of a "
+                "firewall that inspects traffic): " + describe(exc))
+    return f"the TLS handshake failed, so no SSL VPN can work here: {describe(exc)}"
+
+
+def establish_tls(net: Network, address: str, port: int, timeout: float,
+                  session: ProbeSession, server_name: str | None, verify: bool = True,
+                  record_step: bool = True) -> TlsConnection | ProbeOutcome:
+    """TLS to the server: verified if possible, else unverified with the reason kept.
+
+    With *verify* false (the certificate already failed once) the unverified
+    context is used at once.  *record_step*: see :func:`~.session.connect_tcp`.
+    """
+    problem = "not trusted (see above)"
+    if verify:
+        try:
+            tls_sock = open_tls(net, address, port, timeout, session, server_name,
+                                verifying_context(net), record_step)
+        except ssl.SSLCertVerificationError as exc:
+            problem = exc.verify_message or describe(exc)
+            session.note(f"certificate not trusted ({problem}); connecting again without "
+                         "verification, only to see whether the server speaks SSTP")
+            record_step = False
+        else:
+            if isinstance(tls_sock, ProbeOutcome):
+                return tls_sock
+            return _connection(tls_sock, verified=True, problem=None)
+    tls_sock = open_tls(net, address, port, timeout, session, server_name,
+                        unverified_context_for_reachability_only(), record_step)
+    if isinstance(tls_sock, ProbeOutcome):
+        return tls_sock
+    return _connection(tls_sock, verified=False, problem=problem)
+
+
+def _connection(sock: ssl.SSLSocket, verified: bool, problem: str | None) -> TlsConnection:
+    cipher = sock.cipher()
+    return TlsConnection(sock, verified, sock.version(), cipher[0] if cipher else None, problem)
+
+
+def ask(connection: TlsConnection, request: str, timeout: float,
+        session: ProbeSession) -> HttpAnswer | str:
+    """Send an HTTP *request* over *connection*; the answer, or why there is none."""
+    sock = connection.sock
+    session.sent_text(request, tls=True)
+    try:
+        session.send_stream(sock, request.encode("latin-1"), timeout)
+        received = session.receive_stream(sock, timeout, http_message_complete, HEAD_LIMIT)
+    except ssl.SSLError as exc:
+        return f"the TLS connection failed: {describe(exc)}"
+    except OSError as exc:
+        return f"the connection was cut: {describe(exc)}"
+    if received.data:
+        session.received_text(received.data.decode("latin-1"), tls=True)
+    answer = parse_http_answer(received.data)
+    if answer is not None:
+        return answer
+    if received.data:
+        return "the answer is not HTTP"
+    if received.closed:
+        return "the server closed the connection without an answer"
+    return f"no answer within {timeout:g} s"
+
+
+def probe_sstp(net: Network, address: str, port: int, timeout: float, session: ProbeSession,
+               server_name: str | None = None) -> ProbeOutcome:
+    host = server_name or (f"[{address}]" if ":" in address else address)
+    connection = establish_tls(net, address, port, timeout, session, server_name)
+    if isinstance(connection, ProbeOutcome):
+        return connection
+    tls_text = connection.summary()
+    session.note(f"TLS established: {tls_text}")
+    with connection.sock:
+        session.note("asking for SSTP (SSTP_DUPLEX_POST)")
+        sstp = ask(connection, sstp_request(host), timeout, session)
+    if isinstance(sstp, HttpAnswer) and is_sstp_answer(sstp):
+        return ProbeOutcome(None, f"an SSTP server answered ({sstp.status_line}); {tls_text}")
+    session.note(f"not SSTP: {_what(sstp)}; asking as an AnyConnect/OpenConnect client")
+    again = establish_tls(net, address, port, timeout, session, server_name,
+                          verify=connection.verified, record_step=False)
+    if isinstance(again, ProbeOutcome):
+        anyconnect: HttpAnswer | str = again.detail
+    else:
+        with again.sock:
+            anyconnect = ask(again, anyconnect_request(host), timeout, session)
+    if isinstance(anyconnect, HttpAnswer) and (markers := anyconnect_markers(anyconnect)):
+        return ProbeOutcome(None, "an AnyConnect/OpenConnect-compatible SSL VPN server "
+                                  f"answered ({anyconnect.status_line}; "
+                                  f"{', '.join(markers)}); {tls_text}")
+    answers = [a for a in (sstp, anyconnect) if isinstance(a, HttpAnswer)]
+    if answers:
+        return ProbeOutcome(None, "a TLS web server answered on this port "
+                                  f"({answers[0].status_line}), but it is neither SSTP nor "
+                                  f"AnyConnect/OpenConnect: not a known SSL VPN; {tls_text}")
+    return ProbeOutcome("no_answer", f"TLS works ({tls_text}), but no SSL VPN answered: "
+                                     f"{_what(sstp)}")
+
+
+def _what(answer: HttpAnswer | str) -> str:
+    return f"the answer was {answer.status_line!r}" if isinstance(answer, HttpAnswer) else answer
+
