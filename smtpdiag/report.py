@@ -101,10 +101,14 @@ def summarise(checks: list[Check]) -> tuple[str, str]:
         lead = problems + " " if problems else ""
         return lead + best.explanation, best.advice
     same = [c for c in broken if c.cause == best.cause and c.where == best.where]
-    if len(same) > 1:
-        lead = _broken_sentence(same)
-        return lead + " " + best.explanation, best.advice
-    return best.explanation, best.advice
+    others = [c for c in broken if c not in same]
+    explanation, advice = explain(best.cause, best.where, port=_ports(same), host=best.host,
+                                  **best.context)
+    rest: dict[str, list[Check]] = {}
+    for c in others:
+        rest.setdefault(c.where, []).append(c)
+    tail = " ".join(_broken_sentence(g) for g in rest.values())
+    return (explanation + (" " + tail if tail else "")), advice
 
 
 def environment() -> dict[str, Any]:
