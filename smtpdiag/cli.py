@@ -164,8 +164,17 @@ def cmd_check(argv: Sequence[str]) -> int:
         diagnosis.cancel()
         sys.stderr.write(_("Interrupted.") + "\n")
         return EXIT_INTERRUPTED
+    _log(report)
     write_output(render(report, args.format), args.output)
     return EXIT_BY_LIGHT[report.overall["light"]]
+
+
+def _log(report: object) -> None:
+    """Add the run to the user's log folder (codes and facts only, never a password)."""
+    from .logs import log_report, setup_logging
+
+    setup_logging()
+    log_report(report)  # type: ignore[arg-type]
 
 
 def cmd_demo_text(argv: Sequence[str]) -> int:
@@ -203,6 +212,7 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
             except KeyboardInterrupt:
                 diagnosis.cancel()
                 return EXIT_INTERRUPTED
+        _log(report)
         if args.format == "text":
             header = f"=== {_('Scenario')}: {name} - {_(sc.title)} ===\n{_(sc.description)}\n\n"
             outputs.append(header + render(report, "text"))

@@ -20,6 +20,7 @@ from .causes import explain, light_word, title, where_word
 from .config import RunConfig
 from .i18n import N_, _, current_language, ngettext
 from .records import Check
+from .textsafe import plain
 from .verdict import deciding_checks, overall
 
 SCHEMA = "smtpdiag.report/1"
@@ -286,7 +287,8 @@ def render_text(report: Report, details: bool = True) -> str:
             if details and c.role == "target":
                 lines += _check_details(c)
     lines.append("")
-    return "\n".join(lines)
+    # Server-controlled text must not reach a terminal as escape sequences.
+    return "\n".join(plain(line) for line in "\n".join(lines).split("\n"))
 
 
 def _check_details(c: Check) -> list[str]:

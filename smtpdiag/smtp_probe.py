@@ -576,7 +576,7 @@ class SmtpProbe:
                     session.send_line(base64.b64encode(f"{user} {digest}".encode()).decode(), "<redacted>")
                     reply = session.read_reply()
         except ProbeError as exc:
-            self.rec.add("auth", False, t, f"AUTH {mech}: {exc.detail}", "failed" if exc.failure != "cancelled" else "cancelled")
+            self.rec.add("auth", False, t, f"AUTH {mech}: {exc.detail}", exc.failure)
             return
         if reply.code == 235:
             self.rec.add("auth", True, t, f"logged in with {mech}")

@@ -67,6 +67,12 @@ STEP_FAILURES: dict[tuple[str, str], str] = {
     ("ehlo_tls", "malformed"): "smtp_protocol_error",
     ("ehlo_tls", "too_long"): "smtp_protocol_error",
     ("auth", "failed"): "auth_failed",
+    # No answer to a login is the server's fault, not a wrong password.
+    ("auth", "timeout"): "smtp_protocol_error",
+    ("auth", "eof"): "smtp_protocol_error",
+    ("auth", "reset"): "smtp_protocol_error",
+    ("auth", "malformed"): "smtp_protocol_error",
+    ("auth", "too_long"): "smtp_protocol_error",
     ("probe", "no_answer"): "vpn_no_answer",
     ("probe", "refused"): "vpn_refused",
     ("probe", "unverifiable"): "vpn_unverifiable",

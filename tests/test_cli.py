@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -111,6 +112,6 @@ def test_no_module_outside_gui_imports_qt() -> None:
         if "gui" in path.relative_to(ROOT / "smtpdiag").parts:
             continue
         text = path.read_text(encoding="utf-8")
-        if "PySide6" in text or "shiboken6" in text:
+        if re.search(r"^\s*(from|import)\s+(PySide6|shiboken6)", text, re.M):
             offenders.append(str(path))
     assert offenders == []
