@@ -458,9 +458,33 @@ class SmtpProbe:
                 return self._legacy_tls(session, reconnect, t, exc)
             session.note(f"TLS failed: {exc.detail}")
             self.rec.add("tls", False, t, exc.detail, exc.failure)
+            if exc.failure == "not_tls" and self.s.mode == "implicit":
+                self._plain_look()
             return False
         self._tls_ok(tls_sock, t, ())
         return True
+
+    def _plain_look(self) -> None:
+        """Plain text where TLS was expected: listen once more without TLS to show
+        what answers (a plain SMTP server, or a web page from a captive portal)."""
+        t = time.monotonic()
+        try:
+            session = self._connect()
+        except ProbeError:
+            return
+        try:
+            session.note("second look without encryption, to see what answers on this port")
+            try:
+                reply = session.read_reply(greeting=True, wait=min(1.0, self.s.timeout / 4))
+            except ProbeError as exc:
+                if exc.failure == "timeout":
+                    exc = self._probe_silent_server(session, exc)
+                if exc.failure == "http":
+                    self.rec.add("greeting", False, t, exc.detail, "http")
+                return
+            session.note(f"the server answered in plain text: {reply.code} {reply.text}"[:200])
+        finally:
+            self._close(session)
 
     def _legacy_tls(self, session: Session, reconnect: Callable[[], Session], t: float,
                     first: ProbeError) -> bool:

@@ -128,7 +128,8 @@ def step_causes(step: Step) -> list[str]:
 def classify_steps(steps: Sequence[Step], port: int) -> str:
     """The cause for one attempt: the first problem that stops a mail program,
     in the order of the steps; failing that, the first warning; else ``ok``."""
-    causes = [c for s in steps for c in step_causes(s)]
+    ordered = sorted(steps, key=lambda s: _LEVEL.get(s.step, len(_LEVEL)))  # stable: same step keeps order
+    causes = [c for s in ordered for c in step_causes(s)]
     if "cancelled" in causes and not any(cause_light(c, port) == "red" for c in causes):
         return "cancelled"
     for c in causes:
