@@ -30,6 +30,8 @@ MAX_LINE = 2048  # RFC 5321 allows 512; be lenient, but bounded
 MAX_REPLY_LINES = 200
 SLICE = 0.1  # seconds between cancel checks while waiting
 _REPLY_LINE = re.compile(rb"^(\d{3})([ -]|$)")
+# The start of an SMTP reply (a slow server dripping "22"): still a greeting, just late.
+_REPLY_PREFIX = re.compile(rb"^(\d{1,3}|\d{3}[ -][^\r\n]*)$")
 _MASKED_BANNER = re.compile(r"^[\s*]*\*{4,}[\s*]*$")
 _MASKED_EXTENSION = re.compile(r"^X{6,}A?$", re.IGNORECASE)
 
@@ -125,7 +127,7 @@ class Session:
                     self.buffer += self._recv_some(deadline)
                 except ProbeError as exc:
                     if self.buffer and exc.failure in ("eof", "timeout", "reset"):
-                        if greeting and not lines:
+                        if greeting and not lines and not _REPLY_PREFIX.match(self.buffer):
                             self._check_first_bytes(final=True)
                         self.transcript.append(TranscriptLine(
                             self.ms(), "recv", self.buffer[:200].decode("utf-8", "replace")
@@ -295,11 +297,13 @@ class SmtpProbe:
         self.started = time.monotonic()
         self.transcript: list[TranscriptLine] = []
         self.tls_info: TlsInfo | None = None
+        self._sessions: list[Session] = []  # every connection opened, closed at the end
 
     # -- helpers -----------------------------------------------------------------
     def _connect(self) -> Session:
         sock = self.net.open_tcp(self.address, self.s.port, self.s.timeout, self.cancel)
         session = Session(sock, self.started, self.cancel, self.s.timeout, self.transcript)
+        self._sessions.append(session)
         return session
 
     def _context(self, legacy: bool = False) -> ssl.SSLContext:
@@ -339,8 +343,8 @@ class SmtpProbe:
             if exc.failure == "cancelled":
                 self.rec.add(self._current_step(), False, time.monotonic(), "cancelled", "cancelled")
         finally:
-            if session is not None:
-                self._close(session)
+            for opened in self._sessions:
+                self._close(opened)
         return self._attempt(family)
 
     def _current_step(self) -> str:

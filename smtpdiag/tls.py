@@ -15,6 +15,7 @@ import hashlib
 import ipaddress
 import json
 import ssl
+import warnings
 from dataclasses import dataclass
 
 import truststore
@@ -86,8 +87,10 @@ def make_context(ca_file: str | None = None, extra_ca_pem: str | None = None,
     if extra_ca_pem:
         ctx.load_verify_locations(cadata=extra_ca_pem)
     if legacy:
-        ctx.minimum_version = ssl.TLSVersion.TLSv1
-        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        with warnings.catch_warnings():  # Python deprecates these versions; that is the point
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     return ctx
 

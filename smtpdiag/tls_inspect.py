@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import warnings
 
 from .records import CertInfo
 from .tls import cert_info
@@ -22,7 +23,9 @@ def _capture_only_context() -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False  # this context only reads the certificate, see module doc
     ctx.verify_mode = ssl.CERT_NONE
-    ctx.minimum_version = ssl.TLSVersion.TLSv1
+    with warnings.catch_warnings():  # old versions too: the point is to see the certificate
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
     ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     return ctx
 

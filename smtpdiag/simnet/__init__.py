@@ -1,0 +1,22 @@
+"""The simulated network: real software on loopback, shared by the demo and the tests.
+
+Nothing here is a mock.  Real SMTP servers (aiosmtpd) with real certificates
+(trustme), real hostile peers and a real fault-injecting TCP proxy listen on
+127.0.0.1 / ::1; the probes reach them through :class:`SimNetwork`, a
+:class:`smtpdiag.net.Network` that maps made-up names and documentation
+addresses onto those listeners.  Only loopback is ever contacted.
+
+    scenarios   named worlds (healthy, mobile-2012, captive-portal, ...) and
+                start_scenario(name) -> RunningScenario (.network, .config())
+    network     SimNetwork: names -> documentation addresses -> loopback endpoints
+    servers     SimServers (one event loop thread) and the server specs/factories
+    proxy       ProxyRule and the fault proxy (drop, reset, strip, mask, intercept...)
+    raw         non-SMTP behaviours (silent, endless greeting, HTTP, TLS alert...)
+    certs       the simulated CA and every certificate variant
+    sockets     loopback addresses, closed ports, black holes
+    loop        the background event loop thread
+
+Submodules are imported on use; ``smtpdiag.simnet`` itself stays cheap to import.
+"""
+
+from __future__ import annotations

@@ -1,0 +1,163 @@
+"""The simulated network as the probes see it: :class:`SimNetwork`.
+
+It is a :class:`smtpdiag.net.Network` whose resolver and routing are a small
+table, so that the probes, the engine and the verdict run their ordinary code
+against real loopback servers:
+
+* **names** map to *logical* addresses from the documentation ranges
+  (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32), which can
+  never belong to anyone real.  Unknown names fail with ``nxdomain``, names of a
+  broken resolver with ``dns_error``; the operating system's resolver is never
+  asked, so no test name ever leaks into real DNS.
+* **routes** map a (logical address, logical port) pair to the loopback
+  endpoint that plays it: a server, a fault proxy, a black hole...
+  An unmapped pair goes to a closed loopback port of the same address family,
+  a real refusal, and never to the documentation address itself.
+* **trust**: :meth:`SimNetwork.extra_ca_pem` hands the probe the simulated
+  world's CA, like a company CA given with ``--ca-file``.  The "untrusted" CA
+  and the interception products' CAs are not included.
+
+UDP has its own routes (``add_route(..., protocol="udp")``, for the VPN
+probes); an unmapped UDP pair goes to the closed TCP port's number, where
+nothing of ours listens for UDP, so the kernel answers "port unreachable".
+
+The tables are filled before the network is handed to the engine and only read
+afterwards, so one :class:`SimNetwork` may be used from many worker threads.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+from collections.abc import Mapping
+from typing import Literal
+
+from ..net import FAMILIES, Network, ProbeError, describe, failure_of
+from .sockets import Endpoint, Family
+
+DOCUMENTATION_NETWORKS = tuple(
+    ipaddress.ip_network(net)
+    for net in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)
+
+
+def is_documentation_address(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in DOCUMENTATION_NETWORKS)
+
+
+def family_of(address: str) -> Family:
+    return "ipv6" if ipaddress.ip_address(address).version == 6 else "ipv4"
+
+
+def _canonical_address(address: str) -> str:
+    try:
+        return ipaddress.ip_address(address.strip("[]")).compressed
+    except ValueError:
+        return address.lower()
+
+
+def _canonical_name(name: str) -> str:
+    return name.strip().lower().rstrip(".")
+
+
+class SimNetwork(Network):
+    """Names, routes and trust of a simulated world (see the module docstring)."""
+
+    def __init__(self, closed_ports: Mapping[Family, Endpoint], ca_pem: str | None = None) -> None:
+        self._closed = dict(closed_ports)
+        self._ca_pem = ca_pem
+        self._hosts: dict[str, list[str]] = {}
+        self._broken: set[str] = set()
+        self._routes: dict[tuple[str, int], Endpoint] = {}
+        self._udp_routes: dict[tuple[str, int], Endpoint] = {}
+
+    # -- building the tables --------------------------------------------------------
+
+    def add_host(self, name: str, *addresses: str) -> None:
+        """Make *name* resolve to *addresses* (documentation addresses only)."""
+        for address in addresses:
+            if not is_documentation_address(address):
+                raise ValueError(f"{address} is not a documentation address")
+        known = self._hosts.setdefault(_canonical_name(name), [])
+        known.extend(_canonical_address(a) for a in addresses if _canonical_address(a) not in known)
+
+    def break_name(self, name: str) -> None:
+        """Make looking up *name* fail like a resolver that does not answer."""
+        self._broken.add(_canonical_name(name))
+
+    def add_route(self, address: str, port: int, endpoint: Endpoint,
+                  protocol: Literal["tcp", "udp"] = "tcp") -> None:
+        """Connections (or datagrams) to (*address*, *port*) go to *endpoint*."""
+        if not is_documentation_address(address):
+            raise ValueError(f"{address} is not a documentation address")
+        table = self._udp_routes if protocol == "udp" else self._routes
+        table[(_canonical_address(address), int(port))] = endpoint
+
+    def routes(self) -> dict[tuple[str, int], Endpoint]:
+        """A copy of the routing table (for the demo's details and for tests)."""
+        return dict(self._routes)
+
+    # -- Network -------------------------------------------------------------------
+
+    def resolve(self, host: str, family: str, timeout: float,
+                cancel: threading.Event | None = None) -> list[str]:
+        if family not in FAMILIES:
+            raise ValueError(f"unknown address family {family!r}")
+        if cancel is not None and cancel.is_set():
+            raise ProbeError("cancelled", "cancelled")
+        if _is_ip(host.strip("[]")):
+            literal = _canonical_address(host)
+            if family_of(literal) == family:
+                return [literal]
+            raise ProbeError("nxdomain", f"{host} is not an {family} address")
+        name = _canonical_name(host)
+        if name in self._broken:
+            raise ProbeError("dns_error", f"the resolver did not answer for {host} (SERVFAIL)")
+        addresses = self._hosts.get(name)
+        if addresses is None:
+            raise ProbeError("nxdomain", f"{host}: name not known (NXDOMAIN)")
+        found = [a for a in addresses if family_of(a) == family]
+        if not found:
+            raise ProbeError("nxdomain", f"{host} has no {family} address")
+        return found
+
+    def sockaddr(self, address: str, port: int) -> tuple[str, int]:
+        endpoint = self._routes.get((_canonical_address(address), int(port)))
+        if endpoint is None:
+            endpoint = self._closed_port_for(address)
+        return endpoint.sockaddr
+
+    def open_udp(self, address: str, port: int) -> socket.socket:
+        endpoint = self._udp_routes.get((_canonical_address(address), int(port)))
+        if endpoint is None:
+            endpoint = self._closed_port_for(address)
+        family = socket.AF_INET6 if ":" in endpoint.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            sock.connect(endpoint.sockaddr)
+        except OSError as exc:
+            sock.close()
+            raise ProbeError(failure_of(exc), describe(exc)) from None
+        return sock
+
+    def extra_ca_pem(self) -> str | None:
+        return self._ca_pem
+
+    def _closed_port_for(self, address: str) -> Endpoint:
+        family: Family = "ipv6" if ":" in address else "ipv4"
+        # Without IPv6 on this computer an IPv6 client socket cannot even be made,
+        # so the other family's closed port is never really used for it.
+        return self._closed.get(family) or next(iter(self._closed.values()))
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
