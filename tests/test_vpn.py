@@ -711,6 +711,20 @@ def openvpn_keys(tmp_path_factory: pytest.TempPathFactory, ca: trustme.CA) -> Pa
     return keys
 
 
+def wait_for_tcp_listener(port: int, seconds: float = 5.0) -> None:
+    """Until /proc/net/tcp shows a socket in LISTEN state on *port* (Linux)."""
+    deadline = time.monotonic() + seconds
+    needle = f":{port:04X} 00000000:0000 0A"
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/net/tcp", encoding="ascii") as fh:
+                if needle in fh.read():
+                    return
+        except OSError:
+            return
+        time.sleep(0.02)
+
+
 @pytest.fixture
 def openvpn_server(openvpn_keys: Path) -> Iterator[object]:
     """Start a point-to-point TLS OpenVPN server on loopback, without a tun device."""
@@ -730,6 +744,10 @@ def openvpn_server(openvpn_keys: Path) -> Iterator[object]:
                              "--key", str(openvpn_keys / "server.key"),
                              "--verb", "3", *extra], ready)
             started.append(daemon)
+            if daemon.running and transport == "tcp":
+                # OpenVPN logs "Listening" a moment before listen(): wait for the
+                # socket itself (without connecting: the server takes one client only).
+                wait_for_tcp_listener(port)
             if daemon.running:
                 return daemon, port
             if "Address already in use" not in daemon.text():
@@ -757,7 +775,7 @@ def test_real_openvpn_server_with_a_static_key_stays_silent(
     extra = [str(openvpn_keys / "ta.key") if o == "KEY" else o for o in option]
     daemon, port = openvpn_server(PROTOCOLS[protocol][0], extra)  # type: ignore[operator]
     steps, _, cause = run(protocol, port, timeout=SHORT)
-    assert cause == "vpn_no_answer", daemon.text()
+    assert cause == "vpn_no_answer", (steps, daemon.text())
     assert "tls-auth or tls-crypt" in steps[-1].detail
 
 

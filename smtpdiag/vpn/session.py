@@ -163,7 +163,7 @@ class ProbeSession:
                        is_complete: Callable[[bytes], bool], limit: int = 65536) -> Received:
         """Read from a TCP (or TLS) socket until *is_complete*, EOF, *limit* or *seconds*.
 
-        Connection resets are left to the caller.
+        A reset after the connection was accepted counts as the server closing it.
         """
         deadline = time.monotonic() + seconds
         data = b""
@@ -177,6 +177,10 @@ class ProbeSession:
                 chunk = sock.recv(4096)
             except TimeoutError:
                 continue
+            except (ConnectionResetError, ConnectionAbortedError):
+                # Accepted, then cut: the server closed on us (tls-crypt servers do
+                # this with strangers).  That is not a refusal.
+                return Received(data, closed=True)
             if not chunk:
                 return Received(data, closed=True)
             data += chunk
