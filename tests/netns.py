@@ -80,8 +80,20 @@ def namespace_hosts(n_hosts: int = 2) -> Iterator[Hosts]:
 
 @contextmanager
 def smtp_servers(hosts: Hosts, cert: str, key: str, listeners: list[str]) -> Iterator[None]:
-    proc = subprocess.Popen(["ip", "netns", "exec", hosts.ns, sys.executable, str(HERE / "netns_smtpd.py"),
-                             cert, key, *listeners], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with _server(hosts, "netns_smtpd.py", cert, key, *listeners):
+        yield
+
+
+@contextmanager
+def vpn_responders(hosts: Hosts, address: str) -> Iterator[None]:
+    with _server(hosts, "netns_vpn.py", address):
+        yield
+
+
+@contextmanager
+def _server(hosts: Hosts, script: str, *args: str) -> Iterator[None]:
+    proc = subprocess.Popen(["ip", "netns", "exec", hosts.ns, sys.executable, str(HERE / script), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()

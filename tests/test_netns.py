@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from netns import namespace_hosts, netns_unavailable, smtp_servers
+from netns import namespace_hosts, netns_unavailable, smtp_servers, vpn_responders
 
 pytestmark = pytest.mark.netns
 REASON = netns_unavailable()
@@ -90,3 +90,27 @@ def test_dropped_everywhere_without_reference_is_unknown(certs) -> None:  # type
             rc, report, _ = check(target, "--port", "587", "--timeout", "1", "--ca-file", ca_file, "--no-control")
     assert verdicts(report)[587] == ("red", "tcp_timeout", "unknown")
     assert rc == 2
+
+
+def test_vpn_protocols_behind_a_firewall() -> None:
+    with namespace_hosts(1) as hosts:
+        server = hosts.addr(2)
+        with vpn_responders(hosts, server):
+            hosts.nft("udp dport 500 drop")
+            hosts.nft("udp dport 1194 reject")  # ICMP port unreachable
+            hosts.nft("tcp dport 1723 reject with tcp reset")
+            rc, report, seconds = check(server, "--port", "587", "--no-control", "--timeout", "1.5",
+                                        "--vpn", server)
+    vpn = {c["protocol"]: (c["light"], c["cause"]) for c in report["checks"] if c["kind"] == "vpn"}
+    assert vpn == {
+        "ike": ("red", "vpn_no_answer"),
+        "ike-natt": ("green", "vpn_reachable"),
+        "openvpn-udp": ("red", "vpn_refused"),
+        "openvpn-tcp": ("green", "vpn_reachable"),
+        "pptp": ("red", "vpn_refused"),
+        "sstp": ("red", "vpn_refused"),
+        "wireguard": ("red", "vpn_refused"),
+    }
+    # VPN checks do not decide the overall light: the mail port does (nothing listens: red)
+    assert report["overall"]["cause"] == "tcp_refused"
+    assert seconds < 1.5 * 3 + 3

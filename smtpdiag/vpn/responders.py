@@ -66,10 +66,10 @@ class _Responder:
 class UdpResponder(_Responder):
     """Receives datagrams and sends back what :meth:`answer` returns (nothing here)."""
 
-    def __init__(self, host: str = LOOPBACK) -> None:
+    def __init__(self, host: str = LOOPBACK, port: int = 0) -> None:
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
                              socket.SOCK_DGRAM)
-        sock.bind((host, 0))
+        sock.bind((host, port))
         sock.settimeout(POLL)
         self.received: list[bytes] = []
         super().__init__(sock)
@@ -101,11 +101,11 @@ class IkeResponder(UdpResponder):
     """
 
     def __init__(self, reply: str = "accept", natt: bool = False,
-                 wanted_group: int = 14) -> None:
+                 wanted_group: int = 14, host: str = LOOPBACK, port: int = 0) -> None:
         if reply not in ("accept", "invalid_ke", "no_proposal"):
             raise ValueError(f"unknown IKE reply {reply!r}")
         self.reply, self.natt, self.wanted_group = reply, natt, wanted_group
-        super().__init__()
+        super().__init__(host, port)
 
     def answer(self, datagram: bytes, peer: tuple[str, int]) -> list[bytes]:
         data = ike.strip_non_esp_marker(datagram) if self.natt else datagram
@@ -172,9 +172,9 @@ class OpenVpnUdpResponder(UdpResponder):
     """Answers a client hard reset with P_CONTROL_HARD_RESET_SERVER_V2; *silent*
     behaves like a server with tls-auth/tls-crypt (drops unsigned packets)."""
 
-    def __init__(self, silent: bool = False) -> None:
+    def __init__(self, silent: bool = False, host: str = LOOPBACK, port: int = 0) -> None:
         self.silent = silent
-        super().__init__()
+        super().__init__(host, port)
 
     def answer(self, datagram: bytes, peer: tuple[str, int]) -> list[bytes]:
         reply = None if self.silent else _openvpn_server_reset(datagram)
@@ -185,10 +185,10 @@ class TcpResponder(_Responder):
     """Accepts connections and runs :meth:`serve` for each in its own thread
     (here: read and never answer)."""
 
-    def __init__(self, host: str = LOOPBACK) -> None:
+    def __init__(self, host: str = LOOPBACK, port: int = 0) -> None:
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
                              socket.SOCK_STREAM)
-        sock.bind((host, 0))
+        sock.bind((host, port))
         sock.listen(8)
         sock.settimeout(POLL)
         self._workers: list[threading.Thread] = []
@@ -243,9 +243,9 @@ class TcpResponder(_Responder):
 class OpenVpnTcpResponder(TcpResponder):
     """OpenVPN over TCP: the server hard reset with its 2-byte length, or *silent*."""
 
-    def __init__(self, silent: bool = False) -> None:
+    def __init__(self, silent: bool = False, host: str = LOOPBACK, port: int = 0) -> None:
         self.silent = silent
-        super().__init__()
+        super().__init__(host, port)
 
     def serve(self, conn: socket.socket) -> None:
         data = self.read_until(conn, lambda d: openvpn.unframe_tcp(d) is not None)
@@ -260,9 +260,9 @@ class PptpResponder(TcpResponder):
     """Answers Start-Control-Connection-Request with a reply (result *result_code*)."""
 
     def __init__(self, result_code: int = 1, host_name: str = "pptp.example",
-                 vendor: str = "smtpdiag responder") -> None:
+                 vendor: str = "smtpdiag responder", host: str = LOOPBACK, port: int = 0) -> None:
         self.result_code, self.host_name, self.vendor = result_code, host_name, vendor
-        super().__init__()
+        super().__init__(host, port)
 
     def serve(self, conn: socket.socket) -> None:
         data = self.read_until(conn, lambda d: len(d) >= 156)
