@@ -206,7 +206,8 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
     for name in names:
         sc = SCENARIOS[name]
         with start_scenario(name) as sim:
-            diagnosis = Diagnosis(sim.config(timeout=args.timeout), network=sim.network)
+            config = sim.config(timeout=args.timeout, vpn=sim.vpn_specs(), vpn_host=sim.vpn_host)
+            diagnosis = Diagnosis(config, network=sim.network)
             try:
                 report = diagnosis.run()
             except KeyboardInterrupt:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal, Self
 
-from ..config import DEFAULT_PORTS, PortSpec, RunConfig
+from ..config import DEFAULT_PORTS, PortSpec, RunConfig, VpnSpec
 from ..i18n import N_
 from .certs import CertKind, simulated_ca_pem
 from .network import SimNetwork, family_of
@@ -62,6 +62,11 @@ ADDRESSES: dict[str, tuple[str, str]] = {
     CONTROLS[0]: ("198.51.100.20", "2001:db8:100::20"),
     CONTROLS[1]: ("203.0.113.30", "2001:db8:113::30"),
 }
+# Every world also has a VPN server (type it in the window's VPN field, or
+# `sim.config(vpn=sim.vpn_specs())`): it answers each protocol unless the
+# scenario's network silences it (``vpn_silent``).
+VPN_HOST = "vpn.example.net"
+VPN_ADDRESS = "192.0.2.50"
 DEMO_USER = "demo@example.net"
 DEMO_PASSWORD = "smtpdiag-demo-2012"
 DEFAULT_TIMEOUT = 3.0
@@ -165,6 +170,7 @@ class Scenario:
     dns: Literal["ok", "not_found", "failure"] = "ok"
     demo_user: str | None = None
     demo_password: str | None = field(default=None, repr=False)
+    vpn_silent: frozenset[str] = frozenset()  # VPN protocols the network swallows
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "expected", _frozen(self.expected))
@@ -224,13 +230,15 @@ def _scenarios() -> list[Scenario]:
                "mail connection the moment encryption starts: port 465 at once, "
                "port 587 right after STARTTLS. Port 25 is blocked silently, and the "
                "mail server does not offer port 2525. The reference servers fail the "
-               "same way, so the network is at fault."),
+               "same way, so the network is at fault. OpenVPN gets no answer either, "
+               "as users reported at the time."),
             _each(p25=_red("tcp_timeout", "network"), p465=_red("tls_reset", "network"),
                   p587=_red("tls_reset", "network"), p2525=_red("tcp_refused", "server")),
             _red("tls_reset", "network"),
             network={25: ProxyRule.of("drop"), 465: ProxyRule.of("reset_on_clienthello"),
                      587: ProxyRule.of("reset_on_clienthello")},
             target_servers=by_port({2525: None}),
+            vpn_silent=frozenset({"openvpn-udp", "openvpn-tcp"}),
         ),
         Scenario(
             "port25-blocked", N_("Port 25 blocked"),
@@ -461,14 +469,16 @@ class RunningScenario:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.servers = SimServers()
+        self._responders: list[Any] = []
         try:
             self.network = SimNetwork(
                 {f: self.servers.closed_port(f) for f in _usable_families()},
                 simulated_ca_pem(),
             )
             _build(scenario, self.servers, self.network)
+            self._responders = _build_vpn(scenario, self.network)
         except BaseException:
-            self.servers.close()
+            self.close()
             raise
 
     def __enter__(self) -> Self:
@@ -478,7 +488,18 @@ class RunningScenario:
         self.close()
 
     def close(self) -> None:
+        for responder in self._responders:
+            responder.close()
+        self._responders = []
         self.servers.close()
+
+    vpn_host = VPN_HOST
+
+    def vpn_specs(self) -> tuple[VpnSpec, ...]:
+        """Every VPN protocol toward the world's VPN server, on its usual port."""
+        from ..vpn import PROTOCOLS
+
+        return tuple(VpnSpec(VPN_HOST, p, port) for p, (_t, port) in PROTOCOLS.items())
 
     def config(self, timeout: float = DEFAULT_TIMEOUT, **changes: Any) -> RunConfig:
         """The run configuration for this world (target, ports, reference servers).
@@ -512,6 +533,43 @@ def start_scenario(name: str | Scenario) -> RunningScenario:
 
 def _usable_families() -> tuple[Family, ...]:
     return FAMILIES if ipv6_mode() != "none" else ("ipv4",)
+
+
+def _build_vpn(scenario: Scenario, network: SimNetwork) -> list[Any]:
+    """The world's VPN server: one real responder per protocol (see smtpdiag.vpn.responders).
+
+    A protocol in ``scenario.vpn_silent`` is routed to a responder that never
+    answers, as a network that swallows it would; WireGuard never answers anyway.
+    """
+    from ..vpn import PROTOCOLS
+    from ..vpn import responders as r
+    from .certs import server_cert, server_context
+
+    network.add_host(VPN_HOST, VPN_ADDRESS)
+    made: list[Any] = []
+    try:
+        for protocol, (transport, port) in PROTOCOLS.items():
+            silent = protocol in scenario.vpn_silent or protocol == "wireguard"
+            if silent:
+                responder = r.UdpResponder() if transport == "udp" else r.TcpResponder()
+            elif protocol in ("ike", "ike-natt"):
+                responder = r.IkeResponder(natt=protocol == "ike-natt")
+            elif protocol == "openvpn-udp":
+                responder = r.OpenVpnUdpResponder()
+            elif protocol == "openvpn-tcp":
+                responder = r.OpenVpnTcpResponder()
+            elif protocol == "pptp":
+                responder = r.PptpResponder(host_name=VPN_HOST)
+            else:
+                context = server_context(server_cert("good", (VPN_HOST,)))
+                responder = r.SstpResponder(context)
+            made.append(responder)
+            network.add_route(VPN_ADDRESS, port, Endpoint(responder.address, responder.port), transport)
+    except BaseException:
+        for responder in made:
+            responder.close()
+        raise
+    return made
 
 
 def _build(scenario: Scenario, servers: SimServers, network: SimNetwork) -> None:
