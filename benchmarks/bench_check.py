@@ -43,8 +43,8 @@ def free_port() -> int:
 
 
 def bench_dropped_port(timeout: float, runs: int) -> dict[str, float] | str:
-    from netns import namespace_hosts, netns_unavailable, smtp_servers
     import trustme
+    from netns import namespace_hosts, netns_unavailable, smtp_servers
 
     reason = netns_unavailable()
     if reason:
@@ -74,9 +74,10 @@ def bench_dropped_port(timeout: float, runs: int) -> dict[str, float] | str:
 
 
 def bench_healthy(runs: int) -> dict[str, float]:
+    import ssl
+
     import trustme
     from aiosmtpd.controller import Controller
-    import ssl
 
     ca = trustme.CA()
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

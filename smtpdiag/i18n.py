@@ -38,10 +38,10 @@ def system_language() -> str:
             if lang and lang not in ("C", "POSIX"):
                 return lang
     try:
-        lang = locale.getlocale()[0]
+        found = locale.getlocale()[0]
     except ValueError:
-        lang = None
-    return lang or "en"
+        found = None
+    return found or "en"
 
 
 def available_languages() -> list[str]:

@@ -31,7 +31,7 @@ class ReportError(ValueError):
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def with_words(check: Check) -> Check:
@@ -121,7 +121,7 @@ def environment() -> dict[str, Any]:
 
         state = local_vpn_state()
         env["vpn_active"] = bool(state.get("vpn_active"))
-        env["vpn_interfaces"] = list(state.get("interfaces") or [])
+        env["vpn_interfaces"] = [str(i) for i in state.get("interfaces") or []]  # type: ignore[attr-defined]
         env["default_route_via_vpn"] = state.get("default_route_via_vpn")
     except ImportError:
         pass

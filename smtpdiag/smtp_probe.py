@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from . import tls as tlsmod
 from .net import Network, ProbeError, describe, failure_of
@@ -87,7 +88,7 @@ class Session:
             self.sock.settimeout(min(SLICE, remaining))
             try:
                 data = self.sock.recv(4096)
-            except (socket.timeout, TimeoutError):
+            except TimeoutError:
                 continue
             except ssl.SSLWantReadError:
                 continue
@@ -171,16 +172,16 @@ class Session:
             self.transcript.append(TranscriptLine(self.ms(), "recv", first, self.tls))
             self.buffer = b""
             raise ProbeError("http", f"a web server answered: {first}")
-        if len(head) >= 4 or final:
-            if not _REPLY_LINE.match(self.buffer[:4] + (b" " if len(self.buffer) == 3 else b"")):
-                printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in self.buffer[:256])
-                if printable < 0.8 * min(len(self.buffer), 256):
-                    self._record_raw(self.buffer)
-                else:
-                    self.transcript.append(TranscriptLine(
-                        self.ms(), "recv", self.buffer.split(b"\n", 1)[0][:200].decode("utf-8", "replace"), self.tls))
-                self.buffer = b""
-                raise ProbeError("not_smtp", "the answer is not an SMTP greeting")
+        looks_like_reply = _REPLY_LINE.match(self.buffer[:4] + (b" " if len(self.buffer) == 3 else b""))
+        if (len(head) >= 4 or final) and not looks_like_reply:
+            printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in self.buffer[:256])
+            if printable < 0.8 * min(len(self.buffer), 256):
+                self._record_raw(self.buffer)
+            else:
+                self.transcript.append(TranscriptLine(
+                    self.ms(), "recv", self.buffer.split(b"\n", 1)[0][:200].decode("utf-8", "replace"), self.tls))
+            self.buffer = b""
+            raise ProbeError("not_smtp", "the answer is not an SMTP greeting")
 
 
 @dataclass
@@ -245,7 +246,7 @@ def _handshake(session: Session, ctx: ssl.SSLContext, host: str) -> ssl.SSLSocke
             return tls_sock
         except ssl.SSLCertVerificationError:
             raise
-        except (socket.timeout, TimeoutError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+        except (TimeoutError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             continue
         except ssl.SSLEOFError as exc:
             raise ProbeError("eof", describe(exc)) from None
@@ -320,7 +321,7 @@ class SmtpProbe:
 
     # -- the steps ---------------------------------------------------------------
     def run(self) -> Attempt:
-        family = "ipv6" if ":" in self.address else "ipv4"
+        family: Literal["ipv4", "ipv6"] = "ipv6" if ":" in self.address else "ipv4"
         session: Session | None = None
         try:
             t = time.monotonic()
@@ -350,7 +351,7 @@ class SmtpProbe:
     def _current_step(self) -> str:
         return "greeting" if not self.rec.steps else self.rec.steps[-1].step
 
-    def _attempt(self, family: str) -> Attempt:
+    def _attempt(self, family: Literal["ipv4", "ipv6"]) -> Attempt:
         return Attempt(family, self.address, tuple(self.rec.steps), tuple(self.transcript),
                        self.tls_info, int((time.monotonic() - self.started) * 1000))
 

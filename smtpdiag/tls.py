@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import truststore
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID, NameOID
+from cryptography.x509.oid import NameOID
 
 from .paths import data_dir
 from .records import CertInfo
@@ -121,7 +121,7 @@ def _utc(value: dt.datetime) -> str:
 def cert_info(der: bytes) -> CertInfo:
     cert = x509.load_der_x509_certificate(der)
     try:
-        san_ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+        san_ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
         sans: list[str] = [str(v) for v in san_ext.value.get_values_for_type(x509.DNSName)]
         sans += [str(v) for v in san_ext.value.get_values_for_type(x509.IPAddress)]
     except x509.ExtensionNotFound:
@@ -180,7 +180,7 @@ def certificate_failure(exc: ssl.SSLCertVerificationError | None, chain: tuple[C
         return _VERIFY_CODES[code]
     if chain:
         leaf = chain[0]
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or dt.datetime.now(dt.UTC)
         stamp = _utc(now)
         if leaf.not_after < stamp or leaf.not_before > stamp:
             return "expired"

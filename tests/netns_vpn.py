@@ -11,7 +11,12 @@ import signal
 import sys
 import threading
 
-from smtpdiag.vpn.responders import IkeResponder, OpenVpnTcpResponder, OpenVpnUdpResponder, PptpResponder
+from smtpdiag.vpn.responders import (
+    IkeResponder,
+    OpenVpnTcpResponder,
+    OpenVpnUdpResponder,
+    PptpResponder,
+)
 
 
 def main() -> None:

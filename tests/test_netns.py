@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import trustme
-
 from netns import namespace_hosts, netns_unavailable, smtp_servers, vpn_responders
 
 pytestmark = pytest.mark.netns

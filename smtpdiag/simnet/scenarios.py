@@ -564,7 +564,8 @@ def _build_vpn(scenario: Scenario, network: SimNetwork) -> list[Any]:
                 context = server_context(server_cert("good", (VPN_HOST,)))
                 responder = r.SstpResponder(context)
             made.append(responder)
-            network.add_route(VPN_ADDRESS, port, Endpoint(responder.address, responder.port), transport)
+            network.add_route(VPN_ADDRESS, port, Endpoint(responder.address, responder.port),
+                              "udp" if transport == "udp" else "tcp")
     except BaseException:
         for responder in made:
             responder.close()
