@@ -44,5 +44,6 @@ class RunConfig:
     user: str | None = None
     # The password is held only in memory for the run; it is never serialised.
     password: str | None = field(default=None, repr=False, compare=False)
-    ehlo_name: str = "smtpdiag.invalid"
+    # None: the address literal of our end of the connection, as mail programs send it.
+    ehlo_name: str | None = None
     families: tuple[str, ...] = ("ipv4", "ipv6")

@@ -191,7 +191,7 @@ class ProbeSettings:
     mode: str
     timeout: float
     ca_file: str | None = None
-    ehlo_name: str = "smtpdiag.invalid"
+    ehlo_name: str | None = None  # None: our address literal, e.g. [192.0.2.7]
     user: str | None = None
     password: str | None = field(default=None, repr=False)
 
@@ -301,6 +301,18 @@ class SmtpProbe:
         self._sessions: list[Session] = []  # every connection opened, closed at the end
 
     # -- helpers -----------------------------------------------------------------
+    def _ehlo_name(self, session: Session) -> str:
+        """The EHLO argument: the configured name, else our address literal (RFC 5321 4.1.3)."""
+        if self.s.ehlo_name:
+            return self.s.ehlo_name
+        try:
+            local = str(session.sock.getsockname()[0])
+        except OSError:
+            return "[127.0.0.1]"
+        if local.startswith("::ffff:"):
+            local = local[7:]
+        return f"[IPv6:{local}]" if ":" in local else f"[{local}]"
+
     def _connect(self) -> Session:
         sock = self.net.open_tcp(self.address, self.s.port, self.s.timeout, self.cancel)
         session = Session(sock, self.started, self.cancel, self.s.timeout, self.transcript)
@@ -313,7 +325,7 @@ class SmtpProbe:
     def _plain_until_tls(self, session: Session) -> None:
         """Greeting, EHLO, STARTTLS again on a fresh connection (for a second look)."""
         session.read_reply(greeting=True)
-        _ehlo(session, self.s.ehlo_name)
+        _ehlo(session, self._ehlo_name(session))
         session.send_line("STARTTLS")
         reply = session.read_reply()
         if reply.code != 220:
@@ -382,7 +394,7 @@ class SmtpProbe:
     def _probe_silent_server(self, session: Session, exc: ProbeError) -> ProbeError:
         """No greeting: say something, in case a web proxy waits for a request."""
         try:
-            session.send_line(f"EHLO {self.s.ehlo_name}")
+            session.send_line(f"EHLO {self._ehlo_name(session)}")
             session.read_reply(greeting=True, wait=min(1.0, self.s.timeout / 4))
         except ProbeError as second:
             if second.failure in ("http", "not_smtp"):
@@ -394,7 +406,7 @@ class SmtpProbe:
             return
         t = time.monotonic()
         try:
-            _reply, extensions = _ehlo(session, self.s.ehlo_name)
+            _reply, extensions = _ehlo(session, self._ehlo_name(session))
         except ProbeError as exc:
             self.rec.add("ehlo", False, t, exc.detail, exc.failure)
             return
@@ -556,7 +568,7 @@ class SmtpProbe:
     def _after_tls(self, session: Session) -> None:
         t = time.monotonic()
         try:
-            _reply, extensions = _ehlo(session, self.s.ehlo_name)
+            _reply, extensions = _ehlo(session, self._ehlo_name(session))
         except ProbeError as exc:
             self.rec.add("ehlo_tls", False, t, exc.detail, exc.failure)
             return
