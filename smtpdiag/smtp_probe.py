@@ -521,7 +521,8 @@ class SmtpProbe:
             return False
         session.sock = again.sock
         session.buffer = b""
-        self._tls_ok(tls_sock, t, ("outdated",))
+        old = tls_sock.version() in ("TLSv1", "TLSv1.1", "SSLv3")
+        self._tls_ok(tls_sock, t, ("outdated",) if old else ())
         return True
 
     def _tls_ok(self, tls_sock: ssl.SSLSocket, t: float, findings: tuple[str, ...]) -> None:

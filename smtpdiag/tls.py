@@ -14,8 +14,11 @@ import functools
 import hashlib
 import ipaddress
 import json
+import os
+import re
 import ssl
-import warnings
+import sys
+import threading
 from dataclasses import dataclass
 
 import truststore
@@ -77,22 +80,76 @@ def find_interceptor(chain: tuple[CertInfo, ...]) -> Interceptor | None:
     return None
 
 
+_contexts: dict[tuple[object, ...], ssl.SSLContext] = {}
+_contexts_lock = threading.Lock()
+
+
+def _system_trust_context() -> ssl.SSLContext:
+    """A verifying client context that trusts what the operating system trusts.
+
+    On Windows and macOS that is ``truststore`` (the system's own verifier).  On
+    Linux and BSD truststore only points OpenSSL at the distribution's bundle, and
+    does so again for every handshake (about 20 ms each, holding the GIL); here
+    the same bundle is loaded once, exactly as truststore finds it.
+    """
+    if sys.platform in ("win32", "darwin"):
+        return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # type: ignore[no-any-return]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    defaults = ssl.get_default_verify_paths()
+    capath_ok = bool(defaults.capath and os.path.isdir(defaults.capath) and any(
+        _HASHED_CERT.match(name) for name in os.listdir(defaults.capath)))
+    if defaults.cafile or capath_ok:
+        ctx.set_default_verify_paths()
+    else:  # e.g. a frozen app whose OpenSSL was built for other paths
+        for cafile in SYSTEM_CA_FILES:
+            if os.path.isfile(cafile):
+                ctx.load_verify_locations(cafile=cafile)
+                break
+    return ctx
+
+
+# Where distributions keep their CA bundle (the list truststore uses on Linux).
+SYSTEM_CA_FILES = (
+    "/etc/ssl/cert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/pki/tls/cert.pem",
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/ssl/ca-bundle.pem",
+)
+_HASHED_CERT = re.compile(r"^[0-9a-fA-F]{8}\.[0-9]$")
+
+
 def make_context(ca_file: str | None = None, extra_ca_pem: str | None = None,
                  legacy: bool = False) -> ssl.SSLContext:
-    """A verifying client context.  *legacy* also allows TLS 1.0/1.1 (used once to
-    tell an outdated server from a broken one)."""
-    ctx: ssl.SSLContext = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    """A verifying client context, built once and shared by every probe.
+
+    *legacy* also allows TLS 1.0/1.1 (used once to tell an outdated server from a
+    broken one).  A context is reused while the CA file is unchanged.
+    """
+    stamp = None
     if ca_file:
-        ctx.load_verify_locations(cafile=ca_file)
-    if extra_ca_pem:
-        ctx.load_verify_locations(cadata=extra_ca_pem)
-    if legacy:
-        with warnings.catch_warnings():  # Python deprecates these versions; that is the point
-            warnings.simplefilter("ignore", DeprecationWarning)
-            ctx.minimum_version = ssl.TLSVersion.TLSv1
-            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
-        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-    return ctx
+        try:
+            st = os.stat(ca_file)
+            stamp = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None
+    key = (ca_file, stamp, extra_ca_pem, legacy)
+    with _contexts_lock:
+        ctx = _contexts.get(key)
+        if ctx is None:
+            ctx = _system_trust_context()
+            if ca_file:
+                ctx.load_verify_locations(cafile=ca_file)
+            if extra_ca_pem:
+                ctx.load_verify_locations(cadata=extra_ca_pem)
+            if legacy:
+                # MINIMUM_SUPPORTED (not TLSv1) avoids Python's deprecation warning.
+                ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+                ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+            if len(_contexts) > 16:
+                _contexts.clear()
+            _contexts[key] = ctx
+        return ctx
 
 
 def check_ca_file(path: str) -> None:
@@ -105,7 +162,7 @@ def check_ca_file(path: str) -> None:
     if b"-----BEGIN CERTIFICATE-----" not in data:
         raise ValueError(f"{path} contains no PEM certificate")
     try:
-        ssl.create_default_context().load_verify_locations(cafile=path)
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)
     except ssl.SSLError as exc:
         raise ValueError(f"{path} is not a valid certificate file ({exc.reason})") from None
 

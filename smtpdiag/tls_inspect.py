@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import socket
 import ssl
-import warnings
 
 from .records import CertInfo
 from .tls import cert_info
@@ -23,9 +22,7 @@ def _capture_only_context() -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False  # this context only reads the certificate, see module doc
     ctx.verify_mode = ssl.CERT_NONE
-    with warnings.catch_warnings():  # old versions too: the point is to see the certificate
-        warnings.simplefilter("ignore", DeprecationWarning)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1
+    ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED  # old versions too: we only look
     ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     return ctx
 
