@@ -1,0 +1,96 @@
+"""Start the window: the QApplication, Qt's own translations, and the four modes.
+
+    run_app(mode, value) -> exit code
+      main    an empty window
+      check   value = TARGET: filled in and started
+      view    value = REPORT path: the saved report, read-only
+      demo    value = SCENARIO or None: the simulated network with a scenario picker
+
+Set ``SMTPDIAG_EXIT_WHEN_SHOWN=1`` to print how long it took until the window
+was shown (``shown_after_s=…``) and quit at once (used by benchmarks/bench_gui.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication
+
+from .. import APP_DISPLAY_NAME, APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
+from ..i18n import current_language
+from . import lights
+
+EXIT_WHEN_SHOWN = "SMTPDIAG_EXIT_WHEN_SHOWN"
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (created once), named and with Qt's translations loaded."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    configure_application(app)
+    return app
+
+
+def configure_application(app: QApplication) -> None:
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_DISPLAY_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName(ORG_NAME)
+    app.setOrganizationDomain(ORG_DOMAIN)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(lights.app_icon())
+    install_qt_translations(app)
+
+
+def install_qt_translations(app: QApplication) -> QTranslator | None:
+    """Qt's own qtbase catalog, for the standard dialogs' buttons (OK, Cancel, Open…).
+
+    Our own words come from gettext (smtpdiag.i18n), in the same language.
+    """
+    if getattr(app, "_smtpdiag_qt_translator", None) is not None:
+        return app._smtpdiag_qt_translator  # type: ignore[attr-defined, no-any-return]
+    lang = current_language()
+    if lang == "en":
+        return None
+    translator = QTranslator(app)
+    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load(QLocale(lang), "qtbase", "_", path):
+        app.installTranslator(translator)
+        app._smtpdiag_qt_translator = translator  # type: ignore[attr-defined]
+        return translator
+    return None
+
+
+def run_app(mode: str, value: str | None = None) -> int:
+    """Open the window in *mode* and run until it is closed; returns the exit code."""
+    started = time.perf_counter()
+    app = make_application()
+    from .window import MainWindow
+
+    window = MainWindow(mode=mode)
+    window.show()
+    if mode == "check" and value:
+        window.set_target(value)
+        QTimer.singleShot(0, window.start_check)
+    elif mode == "view" and value:
+        window.open_report_path(value, interactive=False)
+    elif mode == "demo" and window.select_scenario(value) and value:
+        QTimer.singleShot(0, window.start_check)
+
+    if os.environ.get(EXIT_WHEN_SHOWN):
+        def report_shown() -> None:
+            print(f"shown_after_s={time.perf_counter() - started:.3f}", flush=True)
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(0, report_shown)
+
+    code = app.exec()
+    # The window is closed; give demo servers a moment to stop, never longer.
+    window.runner.shutdown(wait=0.5)
+    return int(code)

@@ -1,0 +1,849 @@
+"""The main window: one box, one button, live traffic lights.
+
+    MainWindow (QMainWindow)
+      Banner             overall light, headline, summary, advice / progress
+      input row          "Your mail server or e-mail address" + Check/Cancel
+                         (demo: a practice-situation picker instead of the box)
+      AdvancedOptions    collapsed; everything ``smtpdiag check`` offers
+      ResultsView        one row per port, live
+      DetailsPane        the selected row's records (for support staff)
+      DiagnosisRunner    the bridge to the engine's worker threads
+
+Modes: ``main`` (empty), ``check`` (target filled in and started), ``view`` (a
+saved report, read-only) and ``demo`` (the simulated network).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+
+from PySide6.QtCore import (
+    QElapsedTimer,
+    QModelIndex,
+    QSettings,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    QUrl,
+    Slot,
+)
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..config import RunConfig
+from ..i18n import _
+from ..net import Network
+from ..records import Check, Step
+from ..report import Report, ReportError
+from . import lights
+from .banner import Banner
+from .bridge import DiagnosisRunner
+from .details import DetailsPane
+from .dialogs import LightsHelpDialog, PrivacyDialog, show_about
+from .options import AdvancedOptions
+from .reportfiles import (
+    FORMATS,
+    available_formats,
+    format_created,
+    format_filter,
+    log_dir,
+    log_run,
+    support_text,
+    write_report,
+)
+from .results import COL_OTHERS, ResultsModel, ResultsView
+
+KEY_RECENT = "recent/targets"
+KEY_GEOMETRY = "window/geometry"
+KEY_SPLITTER = "window/splitter"
+KEY_DETAILS = "window/details"
+KEY_SAVE_DIR = "window/save_dir"
+MAX_RECENT = 12
+DEMO_TIMEOUT = 3.0
+
+class MainWindow(QMainWindow):
+    def __init__(self, mode: str = "main", settings: QSettings | None = None,
+                 network: Network | None = None, parent: QWidget | None = None) -> None:
+        """*settings*: where recent entries and options live (default: the user's);
+        *network*: the transport for checks (default: the real network; tests pass
+        a simulated one)."""
+        super().__init__(parent)
+        self.mode = mode
+        self.settings = settings if settings is not None else QSettings()
+        self.network = network
+        self.demo_timeout = DEMO_TIMEOUT
+        self.report: Report | None = None
+        self.report_path: str | None = None
+        self.runner = DiagnosisRunner(self)
+        self._elapsed = QElapsedTimer()
+        self._tick = QTimer(self)
+        self._tick.setInterval(200)
+        self._tick.timeout.connect(self._update_progress)
+        self._run_target = ""
+        self._running = False
+        self._closing = False
+        self._message_box: QMessageBox | None = None
+        self._scenarios: dict[str, object] = {}
+
+        self.setWindowTitle("")  # Qt shows the application's name; titles below add what is shown
+        self.setWindowIcon(lights.app_icon())
+        self.setAcceptDrops(True)
+        self._build_actions()
+        self._build_menus()
+        self._build_central()
+        self._connect_runner()
+        self._restore()
+        self._apply_mode()
+        self._show_idle()
+        self._update_actions()
+
+    # ======================================================================== building
+    def _build_actions(self) -> None:
+        def action(text: str, slot: object,
+                   shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                   tip: str = "") -> QAction:
+            a = QAction(text, self)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            if tip:
+                a.setStatusTip(tip)
+                a.setToolTip(tip)
+            a.triggered.connect(slot)
+            return a
+
+        self.open_action = action(_("&Open report…"), self.choose_report, QKeySequence.StandardKey.Open,
+                                  _("Open a report saved by smtpdiag"))
+        self.save_action = action(_("&Save report…"), self.save_report, QKeySequence.StandardKey.Save,
+                                  _("Save the result as a file, to send to support"))
+        self.copy_action = action(_("&Copy for support"), self.copy_for_support, "Ctrl+Shift+C",
+                                  _("Copy a short summary, to paste into a message to support"))
+        self.quit_action = action(_("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        self.details_action = action(_("Technical &details"), self._set_details_visible, "Ctrl+D",
+                                     _("Show everything that was recorded for the selected row"))
+        self.details_action.setCheckable(True)
+        self.lights_action = action(_("What the &lights mean"), self.show_lights_help,
+                                    QKeySequence.StandardKey.HelpContents)
+        self.logs_action = action(_("Open &log folder"), self.open_log_folder)
+        self.about_action = action(_("&About smtpdiag"), self.show_about)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(_("&File"))
+        file_menu.addAction(self.open_action)
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.copy_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        view_menu = self.menuBar().addMenu(_("&View"))
+        view_menu.addAction(self.details_action)
+        help_menu = self.menuBar().addMenu(_("&Help"))
+        help_menu.addAction(self.lights_action)
+        help_menu.addAction(self.logs_action)
+        help_menu.addSeparator()
+        help_menu.addAction(self.about_action)
+
+    def _build_central(self) -> None:
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(14, 12, 14, 10)
+        layout.setSpacing(10)
+
+        self.banner = Banner(central)
+        layout.addWidget(self.banner)
+
+        # -- the input: one box and one button (demo: a scenario picker) --------------------
+        self.input_area = QWidget(central)
+        input_layout = QVBoxLayout(self.input_area)
+        input_layout.setContentsMargins(0, 0, 0, 0)
+        input_layout.setSpacing(4)
+        self.target_label = QLabel(_("&Your mail server or e-mail address"), self.input_area)
+        input_layout.addWidget(self.target_label)
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        self.target = QComboBox(self.input_area)
+        self.target.setEditable(True)
+        self.target.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.target.setMaxCount(MAX_RECENT)
+        self.target.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.target.setMinimumContentsLength(24)
+        line = self.target.lineEdit()
+        assert line is not None  # an editable combo box has one
+        line.setPlaceholderText(_("for example mail.example.com or you@example.com"))
+        line.setClearButtonEnabled(True)
+        line.returnPressed.connect(self.start_check)
+        line.textEdited.connect(self._clear_error)
+        completer = QCompleter(self.target.model(), self.target)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.target.setCompleter(completer)
+        self.target_label.setBuddy(self.target)
+        self.target.setAccessibleName(_("Your mail server or e-mail address"))
+        self.target.setAccessibleDescription(
+            _("Type the name of your mail server or your e-mail address, then press Enter"))
+        row.addWidget(self.target, 1)
+
+        self.scenario = QComboBox(self.input_area)
+        self.scenario.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.scenario.setAccessibleName(_("Practice situation"))
+        self.scenario.setAccessibleDescription(_("A simulated situation to check; press Enter to start"))
+        self.scenario.currentIndexChanged.connect(self._scenario_changed)
+        row.addWidget(self.scenario, 1)
+
+        self.check_button = QPushButton(_("Check"), self.input_area)
+        self.check_button.setMinimumWidth(self.check_button.fontMetrics().horizontalAdvance(_("Cancel")) + 48)
+        self.check_button.clicked.connect(self._check_button_clicked)
+        self.check_button.setAccessibleName(_("Check"))
+        self.check_button.setAccessibleDescription(_("Start the check (Enter); while it runs, stop it (Esc)"))
+        row.addWidget(self.check_button)
+        input_layout.addLayout(row)
+
+        self.scenario_description = QLabel(self.input_area)
+        self.scenario_description.setWordWrap(True)
+        self.scenario_description.setTextFormat(Qt.TextFormat.PlainText)
+        self.scenario_description.setAccessibleName(_("About this situation"))
+        input_layout.addWidget(self.scenario_description)
+
+        self.error_row = QWidget(self.input_area)
+        error_layout = QHBoxLayout(self.error_row)
+        error_layout.setContentsMargins(0, 0, 0, 0)
+        error_layout.setSpacing(6)
+        self.error_icon = QLabel(self.error_row)
+        size = self.fontMetrics().height()
+        self.error_icon.setPixmap(lights.light_icon("amber").pixmap(size, size))
+        self.error_icon.setAccessibleName(lights.word("amber"))
+        self.error_text = QLabel(self.error_row)
+        self.error_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.error_text.setWordWrap(True)
+        self.error_text.setAccessibleName(_("Problem with what you typed"))
+        error_layout.addWidget(self.error_icon, 0, Qt.AlignmentFlag.AlignTop)
+        error_layout.addWidget(self.error_text, 1)
+        self.error_row.hide()
+        input_layout.addWidget(self.error_row)
+
+        self.advanced_toggle = QToolButton(self.input_area)
+        self.advanced_toggle.setText(_("&Advanced"))
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setAutoRaise(True)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_toggle.setAccessibleName(_("Advanced options"))
+        self.advanced_toggle.setAccessibleDescription(
+            _("Show or hide ports, reference servers, time limit, VPN, certificates and login"))
+        self.advanced_toggle.toggled.connect(self._set_advanced_visible)
+        input_layout.addWidget(self.advanced_toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        self.advanced = AdvancedOptions(self.input_area)
+        self.advanced.hide()
+        self.advanced.changed.connect(self._clear_error)
+        self.advanced.submitted.connect(self.start_check)
+        input_layout.addWidget(self.advanced)
+        layout.addWidget(self.input_area)
+
+        # -- results and details ------------------------------------------------------------------
+        self.model = ResultsModel(self)
+        self.results = ResultsView(central)
+        self.results.setModel(self.model)
+        self.results.setAccessibleName(_("Results"))
+        self.results.setAccessibleDescription(_("One row for each way of connecting to the mail server"))
+        self.results.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self.model.dataChanged.connect(self._model_data_changed)
+        self.details = DetailsPane(central)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, central)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.results)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.details.hide()
+        self._splitter_moved = False
+        self.splitter.splitterMoved.connect(self._splitter_was_moved)
+        layout.addWidget(self.splitter, 1)
+
+        bottom = QHBoxLayout()
+        bottom.setSpacing(8)
+        self.details_button = QToolButton(central)
+        self.details_button.setDefaultAction(self.details_action)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.details_button.setAccessibleName(_("Technical details"))
+        bottom.addWidget(self.details_button)
+        bottom.addStretch(1)
+        self.copy_button = QPushButton(_("Copy for support"), central)
+        self.copy_button.clicked.connect(self.copy_action.trigger)
+        self.copy_button.setAccessibleName(_("Copy for support"))
+        self.copy_button.setAccessibleDescription(self.copy_action.statusTip())
+        self.save_button = QPushButton(_("Save report…"), central)
+        self.save_button.clicked.connect(self.save_action.trigger)
+        self.save_button.setAccessibleName(_("Save report"))
+        self.save_button.setAccessibleDescription(self.save_action.statusTip())
+        bottom.addWidget(self.copy_button)
+        bottom.addWidget(self.save_button)
+        layout.addLayout(bottom)
+        self.setCentralWidget(central)
+        self.statusBar().setSizeGripEnabled(True)
+
+        # -- keyboard: Enter starts, Esc cancels -------------------------------------------------
+        self.cancel_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self.cancel_shortcut.activated.connect(self.cancel_check)
+        for widget in (self.check_button, self.scenario):
+            for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                shortcut = QShortcut(QKeySequence(key), widget)
+                shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+                shortcut.activated.connect(self._check_button_clicked)
+        self._set_tab_order()
+
+    def _set_tab_order(self) -> None:
+        chain = [self.target, self.scenario, self.check_button, self.advanced_toggle,
+                 *self.advanced.focus_chain(), self.results, self.details_button, self.copy_button,
+                 self.save_button, self.details]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def _connect_runner(self) -> None:
+        self.runner.started.connect(self._run_started)
+        self.runner.planned.connect(self._run_planned)
+        self.runner.stepRecorded.connect(self._run_step)
+        self.runner.checkFinished.connect(self._run_check_finished)
+        self.runner.finished.connect(self._run_finished)
+        self.runner.failed.connect(self._run_failed)
+
+    def _restore(self) -> None:
+        stored = self.settings.value(KEY_RECENT, [])
+        recent = [stored] if isinstance(stored, str) else list(stored) if isinstance(stored, list) else []
+        for text in recent[:MAX_RECENT]:
+            self.target.addItem(str(text))
+        self.target.setCurrentIndex(-1)
+        self.target.setEditText("")
+        self.advanced.load(self.settings)
+        geometry = self.settings.value(KEY_GEOMETRY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(920, 680)
+        splitter = self.settings.value(KEY_SPLITTER)
+        if splitter is not None:
+            self._splitter_moved = bool(self.splitter.restoreState(splitter))
+        details = self.settings.value(KEY_DETAILS, "view" if self.mode == "view" else "false")
+        self._set_details_visible(str(details).lower() in ("true", "view"))
+
+    def _apply_mode(self) -> None:
+        demo = self.mode == "demo"
+        self.target.setVisible(not demo)
+        self.scenario.setVisible(demo)
+        self.scenario_description.setVisible(demo)
+        self.advanced_toggle.setVisible(not demo)
+        if demo:
+            self.target_label.setText(_("&Practice situation (simulated on this computer)"))
+            self.target_label.setBuddy(self.scenario)
+            self._load_scenarios()
+        if self.mode == "view":
+            self.input_area.hide()
+            self.details_action.setChecked(True)
+            self._set_details_visible(True)
+
+    def _load_scenarios(self) -> None:
+        from ..simnet.scenarios import SCENARIOS
+
+        self._scenarios = dict(SCENARIOS)
+        self.scenario.blockSignals(True)
+        for name, scenario in SCENARIOS.items():
+            self.scenario.addItem(_(getattr(scenario, "title", name)), name)
+        self.scenario.blockSignals(False)
+        self._scenario_changed(self.scenario.currentIndex())
+
+    # ======================================================================== public API
+    def set_target(self, text: str) -> None:
+        self.target.setEditText(text)
+
+    def select_scenario(self, name: str | None) -> bool:
+        index = self.scenario.findData(name) if name else 0
+        if index < 0:
+            return False
+        self.scenario.setCurrentIndex(index)
+        return True
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @Slot()
+    def start_check(self) -> bool:
+        """Validate the input and start a check; returns False (with a message) on bad input."""
+        if self._running or self._closing:
+            return False
+        self._clear_error()
+        if self.mode == "demo":
+            name = self.scenario.currentData()
+            if not name:
+                return False
+            self.runner.start_scenario(str(name), self.demo_timeout)
+            self._begin(_(getattr(self._scenarios.get(name), "title", name)), has_controls=True)
+            return True
+        from ..cli import UsageError
+
+        text = self.target.currentText().strip()
+        try:
+            config = self.advanced.build_config(text)
+        except UsageError as exc:
+            self.show_error(str(exc), in_advanced=self._target_is_valid(text))
+            return False
+        self._remember_target(text)
+        self.advanced.save(self.settings)
+        self.runner.start(config, self.network)
+        self._begin(config.target, has_controls=bool(config.controls))
+        return True
+
+    @Slot()
+    def cancel_check(self) -> None:
+        """Stop the running check: unfinished rows turn grey "Not tested" at once."""
+        if not self._running:
+            return
+        self.runner.cancel()
+        self._end_running()
+        self.model.cancel_unfinished()
+        self.banner.show_message(
+            _("Check stopped"),
+            _("Tests that did not finish are marked “Not tested”."),
+            _("Press Check to start again."), self._run_target, light="grey")
+        self._refresh_details()
+        self.statusBar().showMessage(_("Check stopped."), 5000)
+
+    def show_error(self, message: str, in_advanced: bool = False) -> None:
+        """A one-line message next to the box (bad input).  When the problem is in the
+        advanced options, they are opened so the user sees what the message is about."""
+        self.error_text.setText(message)
+        self.error_row.show()
+        self.target.setAccessibleDescription(message)
+        if in_advanced:
+            self.advanced_toggle.setChecked(True)
+        elif self.mode != "demo":
+            self.target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @staticmethod
+    def _target_is_valid(text: str) -> bool:
+        from ..target import BadInput, parse_target
+
+        try:
+            parse_target(text)
+        except BadInput:
+            return False
+        return True
+
+    def error_message(self) -> str:
+        return self.error_text.text() if self.error_row.isVisibleTo(self) else ""
+
+    def show_report(self, report: Report, path: str | None = None) -> None:
+        """Show a finished report: the live run's, or one opened from a file."""
+        if self._running:
+            self.cancel_check()
+        self.report = report
+        self.report_path = path
+        selected = self._selected_check_id()
+        self.model.show_report(report)
+        self.results.setColumnHidden(COL_OTHERS, not self.model.has_controls())
+        target = str(report.input.get("target", ""))
+        created = format_created(report.created)
+        if path:
+            context = _("Saved report · {target} · made {created}").format(target=target, created=created)
+            self.setWindowTitle(os.path.basename(path))
+        else:
+            context = _("{target} · checked {created}").format(target=target, created=created)
+            self.setWindowTitle(target)
+        self.banner.show_report(report, context)
+        self._reselect(selected)
+        QTimer.singleShot(0, self._fit_splitter)  # once the rows have their heights
+        self._update_actions()
+
+    def open_report_path(self, path: str, interactive: bool = True) -> bool:
+        """Open a saved report.  A damaged file gives a clear message, never a crash."""
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+            report = Report.loads(text)
+        except (OSError, UnicodeDecodeError, ReportError) as exc:
+            if isinstance(exc, ReportError):
+                reason = str(exc)
+            elif isinstance(exc, UnicodeDecodeError):
+                reason = _("This file is not an smtpdiag report (it is not text).")
+            else:
+                reason = _("The file could not be read: {reason}").format(reason=exc.strerror or exc)
+            self._report_open_failed(path, reason, interactive)
+            return False
+        self.show_report(report, path)
+        return True
+
+    # ======================================================================== run events
+    def _begin(self, target: str, has_controls: bool) -> None:
+        self._running = True
+        self._run_target = target
+        self.report = None
+        self.report_path = None
+        self.model.clear()
+        self.results.setColumnHidden(COL_OTHERS, not has_controls)
+        self.details.show_nothing()
+        if has_controls:
+            summary = _("Trying every way a mail program can connect, and comparing with other mail servers.")
+        else:
+            summary = _("Trying every way a mail program can connect.")
+        self.banner.show_running(_("Checking {target}…").format(target=target), summary)
+        self.setWindowTitle(target)
+        self.check_button.setText(_("Cancel"))
+        self.check_button.setAccessibleName(_("Cancel"))
+        self._elapsed.start()
+        self._tick.start()
+        self._update_progress()
+        self._update_actions()
+
+    def _end_running(self) -> None:
+        self._running = False
+        self._tick.stop()
+        self.check_button.setText(_("Check"))
+        self.check_button.setAccessibleName(_("Check"))
+        self._update_actions()
+
+    @Slot(object)
+    def _run_started(self, config: RunConfig) -> None:
+        self._run_target = config.target
+        if self.mode == "demo":
+            self.target.setEditText(config.target)
+        self.banner.headline.setText(_("Checking {target}…").format(target=config.target))
+
+    @Slot(object)
+    def _run_planned(self, checks: tuple[Check, ...]) -> None:
+        self.model.plan(checks)
+        self.results.setColumnHidden(COL_OTHERS, not self.model.has_controls())
+        if self.details.isVisible() and self.model.rowCount():
+            self.results.selectRow(0)
+        self._update_progress()
+
+    @Slot(str, object)
+    def _run_step(self, check_id: str, step: Step) -> None:
+        self.model.record_step(check_id, step)
+
+    @Slot(object)
+    def _run_check_finished(self, check: Check) -> None:
+        self.model.finish_check(check)
+        self._update_progress()
+
+    @Slot(object)
+    def _run_finished(self, report: Report | None) -> None:
+        was_running = self._running
+        self._end_running()
+        if report is None:
+            self.model.cancel_unfinished()
+            self.banner.show_message(_("Check stopped"), _("The check stopped before it began."),
+                                     _("Press Check to start again."), self._run_target, light="grey")
+            return
+        self.show_report(report)
+        if was_running and self.mode != "demo":
+            log_run(report)
+        if was_running:
+            light = str(report.overall.get("light", "grey"))
+            self.statusBar().showMessage(
+                _("Check finished: {light}.").format(light=lights.word(light)), 8000)
+
+    @Slot(str)
+    def _run_failed(self, message: str) -> None:
+        self._end_running()
+        self.model.cancel_unfinished()
+        self.banner.show_message(_("The check could not run"), message,
+                                 _("Try again. If it happens again, tell support."), light="grey")
+
+    @Slot()
+    def _update_progress(self) -> None:
+        if not self._running:
+            return
+        done, total = self.model.progress()
+        self.banner.set_progress(done, total, self._elapsed.elapsed() / 1000.0)
+
+    # ======================================================================== UI slots
+    @Slot()
+    def _check_button_clicked(self) -> None:
+        if self._running:
+            self.cancel_check()
+        else:
+            self.start_check()
+
+    @Slot()
+    def _clear_error(self) -> None:
+        if self.error_row.isVisibleTo(self):
+            self.error_row.hide()
+            self.error_text.clear()
+            self.target.setAccessibleDescription(
+                _("Type the name of your mail server or your e-mail address, then press Enter"))
+
+    @Slot(bool)
+    def _set_advanced_visible(self, visible: bool) -> None:
+        self.advanced.setVisible(visible)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if visible else Qt.ArrowType.RightArrow)
+
+    @Slot(bool)
+    def _set_details_visible(self, visible: bool) -> None:
+        if self.details_action.isChecked() != visible:
+            self.details_action.setChecked(visible)
+        self.details.setVisible(visible)
+        if visible:
+            self._fit_splitter()
+            if self.results.currentIndex().row() < 0 and self.model.rowCount():
+                self.results.selectRow(0)
+            self._refresh_details()
+
+    @Slot(int)
+    def _scenario_changed(self, index: int) -> None:
+        name = self.scenario.itemData(index)
+        scenario = self._scenarios.get(name) if name else None
+        description = _(getattr(scenario, "description", "")) if scenario else ""
+        self.scenario_description.setText(description)
+        if not self._running and self.mode == "demo":
+            self._show_idle()
+
+    def _current_row_changed(self, *_args: object) -> None:
+        self._refresh_details()
+
+    def _model_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        row = self.results.currentIndex().row()
+        if row >= 0 and top_left.row() <= row <= bottom_right.row():
+            self._refresh_details()
+
+    def _refresh_details(self) -> None:
+        if not self.details.isVisible():
+            return
+        row = self.results.currentIndex().row()
+        check = self.model.check_at(row)
+        if check is None:
+            self.details.show_nothing()
+            return
+        finished = self.model.state_at(row) == "done"
+        self.details.show_check(check, self.model.live_steps(row), self.model.controls_for(check), finished)
+
+    def _fit_splitter(self) -> None:
+        """Give the details pane the room the results table does not need (until the
+        user moves the splitter)."""
+        if self._splitter_moved or not self.details.isVisible():
+            return
+        total = sum(self.splitter.sizes())
+        if total <= 0:
+            return
+        table = self.results
+        rows = sum(table.rowHeight(r) for r in range(self.model.rowCount()))
+        wanted = table.horizontalHeader().height() + rows + 2 * table.frameWidth() + 4
+        if self.model.rowCount() == 0:
+            wanted = total // 2
+        top = max(total * 3 // 10, min(wanted, total * 11 // 20))
+        self.splitter.setSizes([top, total - top])
+
+    @Slot(int, int)
+    def _splitter_was_moved(self, _pos: int, _index: int) -> None:
+        self._splitter_moved = True
+
+    def _selected_check_id(self) -> str | None:
+        check = self.model.check_at(self.results.currentIndex().row())
+        return check.id if check else None
+
+    def _reselect(self, check_id: str | None) -> None:
+        row = self.model.row_of(check_id) if check_id else -1
+        if row < 0 and self.model.rowCount() and self.details.isVisible():
+            row = 0
+        if row >= 0:
+            self.results.selectRow(row)
+        self._refresh_details()
+
+    def _show_idle(self) -> None:
+        if self.mode == "demo":
+            self.banner.show_message(
+                _("Practice mode"),
+                _("The mail servers and networks here are simulated on this computer, so you can show "
+                  "what each light means without touching a real server."),
+                _("Choose a situation and press Check."))
+        elif self.mode == "view":
+            self.banner.show_message(_("No report open"), _("Open a report saved by smtpdiag."),
+                                     _("Use File > Open report, or drop the file on this window."))
+        else:
+            self.banner.show_message(
+                _("Can this computer send mail?"),
+                _("Type the name of your mail server or your e-mail address and press Check. "
+                  "smtpdiag tests how your mail program would connect; no e-mail is sent."))
+
+    def _update_actions(self) -> None:
+        has_report = self.report is not None and not self._running
+        for widget in (self.save_action, self.copy_action, self.save_button, self.copy_button):
+            widget.setEnabled(has_report)
+        self.open_action.setEnabled(not self._running)
+
+    def _remember_target(self, text: str) -> None:
+        recent = [self.target.itemText(i) for i in range(self.target.count())]
+        recent = [text] + [r for r in recent if r.casefold() != text.casefold()]
+        recent = recent[:MAX_RECENT]
+        self.target.blockSignals(True)
+        self.target.clear()
+        self.target.addItems(recent)
+        self.target.setCurrentIndex(0)
+        self.target.blockSignals(False)
+        self.settings.setValue(KEY_RECENT, recent)
+
+    # ======================================================================== files
+    @Slot()
+    def choose_report(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Open report"), self._save_dir(),
+            _("smtpdiag reports (*.json);;All files (*)"))
+        if path:
+            self.open_report_path(path)
+
+    @Slot()
+    def save_report(self) -> None:
+        if self.report is None:
+            return
+        dialog = PrivacyDialog(self.report, self)
+        if dialog.exec() != PrivacyDialog.DialogCode.Accepted:
+            return
+        report = dialog.chosen_report(self.report)
+        formats = available_formats()
+        filters = [format_filter(f) for f in formats]
+        host = str(report.input.get("target") or "report").replace("@", "_at_").replace("/", "_")
+        stamp = report.created[:10] or time.strftime("%Y-%m-%d")
+        suggested = os.path.join(self._save_dir(), f"smtpdiag-{host}-{stamp}.json")
+        path, chosen = QFileDialog.getSaveFileName(self, _("Save report"), suggested, ";;".join(filters))
+        if not path:
+            return
+        fmt = formats[filters.index(chosen)] if chosen in filters else "json"
+        for key in formats:  # the typed extension wins over the filter
+            if path.lower().endswith(FORMATS[key][1]):
+                fmt = key
+                break
+        else:
+            path += FORMATS[fmt][1]
+        self.save_report_as(report, path, fmt)
+
+    def save_report_as(self, report: Report, path: str, fmt: str) -> bool:
+        try:
+            write_report(report, path, fmt)
+        except (OSError, ValueError) as exc:
+            self._message(QMessageBox.Icon.Warning, _("The report was not saved"),
+                          _("smtpdiag could not write {path}: {reason}").format(
+                              path=path, reason=getattr(exc, "strerror", None) or exc))
+            return False
+        self.settings.setValue(KEY_SAVE_DIR, os.path.dirname(os.path.abspath(path)))
+        self.statusBar().showMessage(_("Report saved as {path}.").format(path=path), 8000)
+        return True
+
+    @Slot()
+    def copy_for_support(self) -> None:
+        if self.report is None:
+            return
+        QGuiApplication.clipboard().setText(support_text(self.report))
+        self.statusBar().showMessage(_("Copied. Paste it into your message to support."), 8000)
+
+    def _save_dir(self) -> str:
+        saved = str(self.settings.value(KEY_SAVE_DIR, "") or "")
+        if saved and os.path.isdir(saved):
+            return saved
+        return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or ""
+
+    def _report_open_failed(self, path: str, reason: str, interactive: bool) -> None:
+        if interactive:
+            self._message(QMessageBox.Icon.Warning, _("This report cannot be opened"),
+                          f"{os.path.basename(path)}: {reason}")
+        else:
+            self.banner.show_message(
+                _("This report cannot be opened"), reason,
+                _("Ask the person who sent it to save it again with smtpdiag, and send the .json file."),
+                os.path.basename(path), light="grey")
+        self.statusBar().showMessage(reason, 10000)
+
+    def _message(self, icon: QMessageBox.Icon, title: str, text: str) -> None:
+        """A window-modal message that does not block the event loop."""
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._message_box = box
+        box.finished.connect(self._message_closed)
+        box.open()
+
+    @Slot()
+    def _message_closed(self) -> None:
+        self._message_box = None
+
+    # -- drag and drop a saved report -----------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_report(event) and not self._running:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_report(event)
+        if path and not self._running:
+            event.acceptProposedAction()
+            self.open_report_path(path)
+
+    @staticmethod
+    def _dropped_report(event: QDragEnterEvent | QDropEvent) -> str | None:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(".json"):
+                return url.toLocalFile()
+        return None
+
+    # ======================================================================== help
+    @Slot()
+    def show_lights_help(self) -> None:
+        LightsHelpDialog(self).open()
+
+    @Slot()
+    def open_log_folder(self) -> None:
+        folder = log_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self._message(QMessageBox.Icon.Information, _("Log folder"),
+                          _("The log files are in {folder}").format(folder=folder))
+
+    @Slot()
+    def show_about(self) -> None:
+        show_about(self)
+
+    # ======================================================================== closing
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Close at once: cancel the run and stop listening; never wait for a probe."""
+        self._closing = True
+        self._tick.stop()
+        self.runner.shutdown()
+        self._running = False
+        try:
+            self.settings.setValue(KEY_GEOMETRY, self.saveGeometry())
+            if self._splitter_moved:
+                self.settings.setValue(KEY_SPLITTER, self.splitter.saveState())
+            if self.mode != "view":
+                self.settings.setValue(KEY_DETAILS, "true" if self.details_action.isChecked() else "false")
+            self.settings.sync()
+        except Exception as exc:  # noqa: BLE001 - a settings problem must not keep the window open
+            self.statusBar().showMessage(str(exc))
+        event.accept()
