@@ -14,7 +14,8 @@ SYSTEM_PACKAGES=(libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libf
                  libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
                  libxcb-shape0 libxcb-xinerama0 fonts-dejavu-core)
 if [ "$what" = test ]; then
-  SYSTEM_PACKAGES+=(nftables iproute2 poppler-utils openvpn strongswan-charon strongswan-swanctl)
+  SYSTEM_PACKAGES+=(nftables iproute2 poppler-utils openvpn strongswan-charon strongswan-swanctl
+                   desktop-file-utils appstream)
 fi
 
 install_system_packages() {

@@ -4,7 +4,8 @@ This is the one place where explanation and advice texts live.  They are keyed
 by cause code and, where the words depend on who is at fault, by ``where``.
 Widgets, reports and the command line all call :func:`explain`.
 
-Texts may use ``{port}``, ``{host}`` and ``{product}``; they are marked with
+Texts may use ``{port_words}`` ("port 465", or "ports 465 and 587" when several
+ports fail the same way), ``{host}`` and ``{product}``; they are marked with
 ``N_`` so that gettext extracts them, and translated when :func:`explain` runs.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .i18n import N_, _
+from .i18n import N_, _, ngettext
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ LIGHT_RANK = {"green": 0, "amber": 1, "red": 2, "grey": 3}
 # (cause, where) -> (explanation, advice).  where "*" is the fallback.
 _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ("ok", "*"): (
-        N_("Port {port} works: mail can be sent securely this way."),
+        N_("Mail can be sent securely through {port_words}."),
         N_("Nothing to do."),
     ),
     ("dns_not_found", "*"): (
@@ -94,27 +95,27 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
         N_("Check that you are connected to the internet, then try again."),
     ),
     ("tcp_timeout", "network"): (
-        N_("Your network silently blocks port {port}: the other servers get no answer either."),
-        N_("Use another port, or ask your internet provider or network administrator to open port {port}."),
+        N_("Your network silently blocks {port_words}: the other servers get no answer either."),
+        N_("Use another port, or ask your internet provider or network administrator to open {port_words}."),
     ),
     ("tcp_timeout", "server"): (
-        N_("The mail server does not answer on port {port}, although other servers do."),
+        N_("The mail server does not answer on {port_words}, although other servers do."),
         N_("The server may not offer this port. Ask your mail provider which port to use."),
     ),
     ("tcp_timeout", "*"): (
-        N_("Nobody answers on port {port}: the connection attempt got no reply at all."),
+        N_("Nobody answers on {port_words}: the connection attempt got no reply at all."),
         N_("Something on the way drops the connection. Try another network to find out whether it is yours."),
     ),
     ("tcp_refused", "network"): (
-        N_("Your network refuses connections to port {port}, for every mail server."),
-        N_("Use another port, or ask your network administrator to allow port {port}."),
+        N_("Your network refuses connections to {port_words}, for every mail server."),
+        N_("Use another port, or ask your network administrator to allow {port_words}."),
     ),
     ("tcp_refused", "server"): (
-        N_("The mail server refuses connections on port {port}; other servers accept them."),
+        N_("The mail server refuses connections on {port_words}; other servers accept them."),
         N_("The server does not offer this port. Use another port your provider recommends."),
     ),
     ("tcp_refused", "*"): (
-        N_("The connection to port {port} was refused."),
+        N_("The connection to {port_words} was refused."),
         N_("The server may not offer this port, or a firewall blocks it. Try another port."),
     ),
     ("tcp_unreachable", "*"): (
@@ -122,19 +123,19 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
         N_("Check your internet connection. If it works for web sites, ask your network administrator."),
     ),
     ("tcp_reset", "network"): (
-        N_("Your network cuts connections on port {port}, for every mail server."),
+        N_("Your network cuts connections on {port_words}, for every mail server."),
         N_("Use another port, or ask your internet provider why it cuts mail connections."),
     ),
     ("tcp_reset", "server"): (
-        N_("The mail server cut the connection on port {port} before it could be used."),
+        N_("The mail server cut the connection on {port_words} before it could be used."),
         N_("Ask your mail provider: their server closes connections on this port."),
     ),
     ("tcp_reset", "*"): (
-        N_("The connection on port {port} was cut before the mail server could answer."),
+        N_("The connection on {port_words} was cut before the mail server could answer."),
         N_("Try another network to find out whether your network or the server cuts it."),
     ),
     ("smtp_silent", "*"): (
-        N_("Something answers on port {port}, but it never says hello like a mail server should."),
+        N_("Something answers on {port_words}, but it never says hello like a mail server should."),
         N_("The server is overloaded or something in between holds the connection. Try again later or use another port."),
     ),
     ("smtp_not_smtp", "network"): (
@@ -142,7 +143,7 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
         N_("Open a web browser and log in to this network (hotel, train, café Wi-Fi), then try again."),
     ),
     ("smtp_not_smtp", "*"): (
-        N_("The program on port {port} is not a mail server: it answers in another language."),
+        N_("What answers on {port_words} is not a mail server: it speaks another language."),
         N_("Check the server name and port in your mail program."),
     ),
     ("smtp_rejected", "*"): (
@@ -158,39 +159,39 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
         N_("Mail may still work, but such firewalls often break encryption. Prefer port 465 if it works."),
     ),
     ("starttls_missing", "*"): (
-        N_("The mail server on port {port} does not offer encryption: your password and mail would travel readable."),
+        N_("The mail server does not offer encryption on {port_words}: your password and mail would travel readable."),
         N_("Do not use this port for sending. Use port 465 or 587 with encryption."),
     ),
     ("starttls_stripped", "*"): (
         N_("Something on your network removes the offer to encrypt, so that mail would travel readable."),
-        N_("Do not send mail over this network on port {port}. Use port 465, a VPN, or another network."),
+        N_("Do not send mail over this network on {port_words}. Use port 465, a VPN, or another network."),
     ),
     ("starttls_failed", "*"): (
-        N_("The mail server offers encryption on port {port} but then refuses to start it."),
+        N_("The mail server offers encryption on {port_words} but then refuses to start it."),
         N_("Ask your mail provider: their server's encryption is broken."),
     ),
     ("tls_reset", "network"): (
-        N_("Your network cuts encrypted mail connections on port {port}, for every mail server."),
+        N_("Your network cuts encrypted mail connections on {port_words}, for every mail server."),
         N_("This is your network's fault, not the mail server's. Use another network or a VPN, and tell your internet provider."),
     ),
     ("tls_reset", "server"): (
-        N_("The mail server cut the connection when encryption started on port {port}; other servers work."),
+        N_("The mail server cut the connection when encryption started on {port_words}; other servers work."),
         N_("Ask your mail provider: their server breaks off encrypted connections."),
     ),
     ("tls_reset", "*"): (
-        N_("The connection on port {port} was cut as soon as encryption started."),
+        N_("The connection on {port_words} was cut as soon as encryption started."),
         N_("Networks sometimes do this on purpose. Try another network or a VPN to find out."),
     ),
     ("tls_timeout", "network"): (
-        N_("Encryption on port {port} stalls on your network, for every mail server."),
+        N_("Encryption on {port_words} stalls on your network, for every mail server."),
         N_("Use another network or a VPN, and tell your internet provider."),
     ),
     ("tls_timeout", "*"): (
-        N_("Encryption on port {port} started but never finished."),
+        N_("Encryption on {port_words} started but never finished."),
         N_("Try again later, or try another network to find out where it stalls."),
     ),
     ("tls_not_tls", "*"): (
-        N_("Port {port} should be encrypted from the start, but the server answered without encryption."),
+        N_("The server should encrypt from the start on {port_words}, but it answered without encryption."),
         N_("Check the port setting: for this server use STARTTLS instead of SSL/TLS, or another port."),
     ),
     ("tls_handshake_failed", "*"): (
@@ -234,19 +235,19 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
         N_("Check your user name (often your full e-mail address) and password."),
     ),
     ("ip_family_partial", "*"): (
-        N_("Port {port} works over one kind of internet address (IPv4 or IPv6) but not the other."),
+        N_("Mail gets through {port_words} over one kind of internet address (IPv4 or IPv6) but not the other."),
         N_("Mail programs usually recover, but may be slow. Tell your internet provider."),
     ),
     ("vpn_reachable", "*"): (
-        N_("The VPN server answers on this network ({product})."),
+        N_("{product}: the VPN server answers on this network."),
         N_("A VPN of this kind can work from here."),
     ),
     ("vpn_no_answer", "*"): (
-        N_("No answer to the VPN's first message ({product}). Some servers stay silent to strangers on purpose, so this is not always a block."),
+        N_("{product}: no answer to the VPN's first message. Some VPN servers stay silent to strangers on purpose, so this is not always a block."),
         N_("If your VPN does not connect, try another of its protocols or ask your network administrator."),
     ),
     ("vpn_refused", "*"): (
-        N_("The VPN connection ({product}) was refused."),
+        N_("{product}: the VPN connection was refused."),
         N_("The server does not offer this protocol here, or your network blocks it."),
     ),
     ("vpn_unverifiable", "*"): (
@@ -276,11 +277,25 @@ def title(code: str) -> str:
     return _(CAUSES[code].title)
 
 
+def port_words(ports: object) -> str:
+    """ "port 465", or "ports 465 and 587" for a list of ports."""
+    numbers = [str(p) for p in ports] if isinstance(ports, (list, tuple)) else [str(ports)]
+    if len(numbers) == 1:
+        joined = numbers[0]
+    else:
+        joined = _("{first} and {last}").format(first=", ".join(numbers[:-1]), last=numbers[-1])
+    return ngettext("port {ports}", "ports {ports}", len(numbers)).format(ports=joined)
+
+
 def explain(code: str, where: str, **context: object) -> tuple[str, str]:
-    """The translated (explanation, advice) for *code* as found *where*."""
+    """The translated (explanation, advice) for *code* as found *where*.
+
+    ``port`` may be one port number or a list of them.
+    """
     texts = _TEXTS.get((code, where)) or _TEXTS[(code, "*")]
-    values = {"port": "", "host": "", "product": ""}
-    values.update({k: str(v) for k, v in context.items()})
+    values = {"host": "", "product": ""}
+    values.update({k: str(v) for k, v in context.items() if k != "port"})
+    values["port_words"] = port_words(context.get("port", ""))
     return _(texts[0]).format(**values), _(texts[1]).format(**values)
 
 

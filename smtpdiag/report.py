@@ -103,7 +103,7 @@ def summarise(checks: list[Check]) -> tuple[str, str]:
         return lead + best.explanation, best.advice
     same = [c for c in broken if c.cause == best.cause and c.where == best.where]
     others = [c for c in broken if c not in same]
-    explanation, advice = explain(best.cause, best.where, port=_ports(same), host=best.host,
+    explanation, advice = explain(best.cause, best.where, port=[c.port for c in same], host=best.host,
                                   **best.context)
     rest: dict[str, list[Check]] = {}
     for c in others:
