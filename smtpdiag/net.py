@@ -18,12 +18,15 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
 
 FAMILIES = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
+
+# Record types :meth:`Network.dns_query` answers.
+DNS_RECORD_TYPES = ("MX", "SRV", "TXT", "A", "AAAA")
 
 
 class ProbeError(Exception):
@@ -104,6 +107,20 @@ def run_abandonable(fn: Callable[[], T], timeout: float, cancel: threading.Event
 class Network:
     """Real sockets and the operating system's resolver."""
 
+    # Name servers for DNS record look-ups (:meth:`dns_query`) as (address, port);
+    # None: the system's configuration.  Also a class attribute, so that a
+    # subclass that does not call ``__init__`` (the simulated network) has it.
+    nameservers: tuple[tuple[str, int], ...] | None = None
+
+    def __init__(self, nameservers: Sequence[tuple[str, int]] | None = None) -> None:
+        """*nameservers* replaces the system's DNS servers for :meth:`dns_query`
+        only (tests point it at a loopback server); host names are still
+        resolved by the operating system (:meth:`resolve`), as mail programs do."""
+        self.nameservers = (
+            tuple((str(address), int(port)) for address, port in nameservers)
+            if nameservers is not None else None
+        )
+
     def resolve(self, host: str, family: str, timeout: float,
                 cancel: threading.Event | None = None) -> list[str]:
         """Addresses of *host* in *family* ("ipv4"/"ipv6"), as the OS resolver gives them.
@@ -134,6 +151,50 @@ class Network:
             if addr not in out:
                 out.append(addr)
         return out
+
+    def dns_query(self, name: str, rdtype: str, timeout: float,
+                  cancel: threading.Event | None = None) -> list[str]:
+        """The records of type *rdtype* (MX, SRV, TXT; A and AAAA too) of *name*, as text.
+
+        Asked with a DNS library (dnspython), not the operating system's
+        resolver: ``getaddrinfo`` cannot look up MX or SRV records.  The name
+        servers are the system's (``/etc/resolv.conf``, the Windows registry)
+        unless this network was given ``nameservers``.  *name* is absolute
+        (no search domains are appended).
+
+        Each record is one string, in the order a client should use them:
+
+        * MX  ``"PREF HOST"``, lowest preference first; a null MX (RFC 7505) is ``"0 ."``
+        * SRV ``"PRIO WEIGHT PORT TARGET"``, lowest priority first, then highest
+          weight; a target of ``"."`` means "service not offered" (RFC 2782)
+        * TXT the record's strings joined, decoded as UTF-8
+        * A, AAAA the addresses
+
+        Host names are lower-case A-labels without the final dot.  The whole
+        look-up (every retry) ends after *timeout*, and *cancel* is noticed
+        within a twentieth of a second (the library call is abandoned, not
+        interrupted).
+
+        Raises :class:`ProbeError` with ``nxdomain`` (no such name, or no such
+        record), ``dns_error`` (no answer in time, SERVFAIL or another error,
+        no name server configured) or ``cancelled``.
+        """
+        rdtype = rdtype.upper()
+        if rdtype not in DNS_RECORD_TYPES:
+            raise ValueError(f"unsupported DNS record type {rdtype!r}")
+        if cancel is not None and cancel.is_set():
+            raise ProbeError("cancelled", "cancelled")
+        nameservers = self.nameservers
+        try:
+            # dnspython's lifetime ends the abandoned thread; its last back-off can
+            # overshoot by a tenth of a second, so the caller stops waiting first.
+            return run_abandonable(lambda: _dns_lookup(name, rdtype, timeout, nameservers),
+                                   timeout, cancel)
+        except ProbeError as exc:
+            if exc.failure == "timeout":
+                raise ProbeError("dns_error", f"{name} {rdtype}: the name service did not "
+                                              f"answer within {timeout:g} s") from None
+            raise
 
     def open_tcp(self, address: str, port: int, timeout: float,
                  cancel: threading.Event | None = None) -> socket.socket:
@@ -193,3 +254,98 @@ class Network:
     def extra_ca_pem(self) -> str | None:
         """Additional trusted CA certificates (PEM text) this network brings (simnet's CA)."""
         return None
+
+
+# -- DNS record look-ups (Network.dns_query) ----------------------------------------
+
+
+def dns_record_order(rdtype: str, text: str) -> tuple[object, ...]:
+    """Sort key for one record in :meth:`Network.dns_query`'s text form: MX by
+    preference, SRV by priority then *highest* weight (RFC 2782's weighted
+    choice, made deterministic), then by name; other types keep their order."""
+    parts = text.split()
+    try:
+        if rdtype == "MX" and len(parts) == 2:
+            return (int(parts[0]), parts[1])
+        if rdtype == "SRV" and len(parts) == 4:
+            return (int(parts[0]), -int(parts[1]), int(parts[2]), parts[3])
+    except ValueError:
+        pass
+    return ()
+
+
+def _dns_host_text(name: object) -> str:
+    """A host name from a record: lower-case, no final dot; the root stays ``"."``."""
+    text = name.to_text(omit_final_dot=True)  # type: ignore[attr-defined]
+    return str(text).lower()
+
+
+def _dns_record_texts(rdtype: str, rdatas: list[object]) -> list[str]:
+    """dnspython's record objects in :meth:`Network.dns_query`'s text form, ordered."""
+    texts: list[str] = []
+    for r in rdatas:
+        if rdtype == "MX":
+            texts.append(f"{r.preference} {_dns_host_text(r.exchange)}")  # type: ignore[attr-defined]
+        elif rdtype == "SRV":
+            texts.append(f"{r.priority} {r.weight} {r.port} "  # type: ignore[attr-defined]
+                         f"{_dns_host_text(r.target)}")  # type: ignore[attr-defined]
+        elif rdtype == "TXT":
+            texts.append(b"".join(r.strings).decode("utf-8", "replace"))  # type: ignore[attr-defined]
+        else:
+            texts.append(str(r.address))  # type: ignore[attr-defined]
+    return sorted(texts, key=lambda t: dns_record_order(rdtype, t))
+
+
+def _dns_resolver(nameservers: tuple[tuple[str, int], ...] | None) -> object:
+    """A dnspython resolver: the system's configuration, or exactly *nameservers*."""
+    import dns.nameserver
+    import dns.resolver
+
+    if nameservers is None:
+        return dns.resolver.Resolver()  # NoResolverConfiguration when nothing is configured
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = [dns.nameserver.Do53Nameserver(a, p) for a, p in nameservers]
+    return resolver
+
+
+def _dns_lookup(name: str, rdtype: str, timeout: float,
+                nameservers: tuple[tuple[str, int], ...] | None) -> list[str]:
+    """One DNS look-up; the one place where dnspython's exceptions become failures."""
+    import dns.exception
+    import dns.name
+    import dns.resolver
+
+    question = f"{name} {rdtype}"
+    try:
+        qname = dns.name.from_text(name.rstrip(".") + ".")
+        resolver = _dns_resolver(nameservers)
+        answer = resolver.resolve(qname, rdtype, lifetime=timeout, search=False)  # type: ignore[attr-defined]
+    except dns.resolver.NXDOMAIN:
+        raise ProbeError("nxdomain", f"{question}: no such name (NXDOMAIN)") from None
+    except dns.resolver.NoAnswer:
+        raise ProbeError("nxdomain", f"{question}: no such record") from None
+    except dns.resolver.NoNameservers as exc:
+        raise ProbeError("dns_error", f"{question}: the name service failed ({_dns_errors(exc)})") from None
+    except dns.exception.Timeout:
+        raise ProbeError("dns_error", f"{question}: the name service did not answer "
+                                      f"within {timeout:g} s") from None
+    except dns.resolver.NoResolverConfiguration:
+        raise ProbeError("dns_error", f"{question}: no name server is configured") from None
+    except (dns.name.NameTooLong, dns.name.LabelTooLong, dns.name.EmptyLabel,
+            dns.name.BadEscape, dns.name.IDNAException, UnicodeError) as exc:
+        raise ProbeError("nxdomain", f"{question}: not a valid name ({describe(exc)})") from None
+    except (dns.exception.DNSException, OSError) as exc:
+        raise ProbeError("dns_error", f"{question}: {describe(exc)}") from None
+    return _dns_record_texts(rdtype, list(answer))
+
+
+def _dns_errors(exc: BaseException) -> str:
+    """What each name server answered, short: ``SERVFAIL``, ``REFUSED``, an error name."""
+    errors = getattr(exc, "kwargs", {}).get("errors") or []
+    words: list[str] = []
+    for error in errors:
+        what = error[3] if len(error) > 3 else error
+        word = what if isinstance(what, str) else type(what).__name__
+        if word not in words:
+            words.append(word)
+    return ", ".join(words) or "no name server answered"

@@ -36,7 +36,7 @@ from smtpdiag.gui.results import (
 from smtpdiag.gui.window import MainWindow
 from smtpdiag.records import Check, Step
 from smtpdiag.report import Report
-from smtpdiag.simnet.scenarios import CONTROLS, TARGET, start_scenario
+from smtpdiag.simnet.scenarios import CONTROLS, SCENARIOS, TARGET, start_scenario
 from smtpdiag.target import BadInput, parse_port, parse_target
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # read when pytest-qt creates the QApplication
@@ -306,9 +306,12 @@ def test_second_run_after_a_finished_one(qtbot, make_window):  # type: ignore[no
 
 
 # -- saved reports --------------------------------------------------------------------------
-def test_view_mode_shows_the_same_rows_and_words_as_the_live_run(qtbot, make_window, tmp_path):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_view_mode_shows_the_same_rows_and_words_as_the_live_run(qtbot, make_window, tmp_path,  # type: ignore[no-untyped-def]
+                                                                  scenario):
     live = make_window("demo")
-    report = run_demo(qtbot, live, "mobile-2012")
+    live.demo_timeout = 1.0
+    report = run_demo(qtbot, live, scenario)
     path = tmp_path / "report.json"
     assert live.save_report_as(report, str(path), "json")
     viewer = make_window("view")

@@ -30,10 +30,18 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
-from ..net import FAMILIES, Network, ProbeError, describe, failure_of
+from ..net import (
+    DNS_RECORD_TYPES,
+    FAMILIES,
+    Network,
+    ProbeError,
+    describe,
+    dns_record_order,
+    failure_of,
+)
 from .sockets import Endpoint, Family
 
 DOCUMENTATION_NETWORKS = tuple(
@@ -98,6 +106,27 @@ class SimNetwork(Network):
         table = self._udp_routes if protocol == "udp" else self._routes
         table[(_canonical_address(address), int(port))] = endpoint
 
+    def add_records(self, name: str, rdtype: str, values: Iterable[str]) -> None:
+        """Publish DNS records of *name* for :meth:`dns_query`, written as it returns
+        them: MX ``"PREF HOST"``, SRV ``"PRIO WEIGHT PORT TARGET"`` (target ``"."``:
+        not offered), TXT the text.  Addresses come from :meth:`add_host` instead.
+        """
+        rdtype = rdtype.upper()
+        if rdtype not in _RECORD_FIELDS:
+            raise ValueError(f"add_records takes MX, SRV or TXT records, not {rdtype!r}"
+                             " (addresses: add_host)")
+        texts = [_record_text(rdtype, value) for value in values]
+        known = self._dns_table().setdefault((_canonical_name(name), rdtype), [])
+        known.extend(t for t in texts if t not in known)
+
+    def _dns_table(self) -> dict[tuple[str, str], list[str]]:
+        """(name, type) -> records; made on first use (filled before the network is shared)."""
+        table: dict[tuple[str, str], list[str]] | None = getattr(self, "_dns_records", None)
+        if table is None:
+            table = {}
+            self._dns_records = table
+        return table
+
     def routes(self) -> dict[tuple[str, int], Endpoint]:
         """A copy of the routing table (for the demo's details and for tests)."""
         return dict(self._routes)
@@ -125,6 +154,36 @@ class SimNetwork(Network):
         if not found:
             raise ProbeError("nxdomain", f"{host} has no {family} address")
         return found
+
+    def dns_query(self, name: str, rdtype: str, timeout: float,
+                  cancel: threading.Event | None = None) -> list[str]:
+        """Records from the table (:meth:`add_records`; A/AAAA from :meth:`add_host`),
+        in the same text form and order as :meth:`Network.dns_query`.
+
+        A broken name (:meth:`break_name`) fails with ``dns_error``; a name with
+        no record at all with ``nxdomain`` "no such name", a known name without
+        this type with ``nxdomain`` "no such record".  Real DNS is never asked.
+        """
+        rdtype = rdtype.upper()
+        if rdtype not in DNS_RECORD_TYPES:
+            raise ValueError(f"unsupported DNS record type {rdtype!r}")
+        if cancel is not None and cancel.is_set():
+            raise ProbeError("cancelled", "cancelled")
+        key = _canonical_name(name)
+        question = f"{name} {rdtype}"
+        if key in self._broken:
+            raise ProbeError("dns_error", f"{question}: the name service failed (SERVFAIL)")
+        if rdtype in ("A", "AAAA"):
+            family = "ipv4" if rdtype == "A" else "ipv6"
+            values = [a for a in self._hosts.get(key, []) if family_of(a) == family]
+        else:
+            values = list(self._dns_table().get((key, rdtype), []))
+        if values:
+            return sorted(values, key=lambda text: dns_record_order(rdtype, text))
+        known = key in self._hosts or any(n == key for n, _t in self._dns_table())
+        if known:
+            raise ProbeError("nxdomain", f"{question}: no such record")
+        raise ProbeError("nxdomain", f"{question}: no such name (NXDOMAIN)")
 
     def sockaddr(self, address: str, port: int) -> tuple[str, int]:
         endpoint = self._routes.get((_canonical_address(address), int(port)))
@@ -161,3 +220,21 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# Fields of the record types add_records takes (None: free text).
+_RECORD_FIELDS: dict[str, int | None] = {"MX": 2, "SRV": 4, "TXT": None}
+
+
+def _record_text(rdtype: str, value: str) -> str:
+    """One record in dns_query's text form, checked: numbers where numbers belong,
+    host names lower-case without the final dot."""
+    count = _RECORD_FIELDS[rdtype]
+    if count is None:
+        return value
+    parts = value.split()
+    if len(parts) != count or not all(p.isdigit() for p in parts[:-1]):
+        raise ValueError(f"{value!r} is not an {rdtype} record")
+    host = parts[-1].lower()
+    host = host if host == "." else host.rstrip(".")
+    return " ".join([*(str(int(p)) for p in parts[:-1]), host])
