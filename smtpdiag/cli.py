@@ -96,6 +96,8 @@ def build_config(args: argparse.Namespace, target_text: str, password: str | Non
         target=target.typed.strip(), host=target.host, ports=tuple(unique), controls=controls,
         timeout=args.timeout, ca_file=args.ca_file, vpn=tuple(vpn_specs), vpn_host=vpn_host,
         user=args.user, password=password,
+        email_domain=target.host if target.email and not target.is_ip else None,
+        ports_given=bool(args.port),
     )
 
 

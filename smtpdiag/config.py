@@ -46,4 +46,7 @@ class RunConfig:
     password: str | None = field(default=None, repr=False, compare=False)
     # None: the address literal of our end of the connection, as mail programs send it.
     ehlo_name: str | None = None
+    # The user typed an e-mail address: find this domain's sending server first.
+    email_domain: str | None = None
+    ports_given: bool = False  # the user chose the ports (else SRV records may add one)
     families: tuple[str, ...] = ("ipv4", "ipv6")

@@ -14,6 +14,7 @@ them to the GUI thread): :class:`Planned`, :class:`StepRecorded`,
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 from . import report as reportmod
 from .config import PortSpec, RunConfig, VpnSpec
+from .discover import DISCOVERY_CHECK_ID, discover, discovery_check, planned_check
 from .net import Network, ProbeError
 from .records import Attempt, Check, Step, TranscriptLine
 from .smtp_probe import ProbeSettings, probe_smtp
@@ -147,6 +149,7 @@ class Diagnosis:
         self._report: reportmod.Report | None = None
         self._resolutions: dict[str, HostResolution] = {}
         self._threads: list[threading.Thread] = []
+        self._coordinator: threading.Thread | None = None
         self._t0 = 0.0
 
     # -- planning ------------------------------------------------------------------
@@ -177,14 +180,70 @@ class Diagnosis:
         self._t0 = time.monotonic()
         self.started_at = reportmod.utc_now()
         self._planned = self.plan()
+        domain = self.config.email_domain
+        waiting: list[Check] = []
+        if domain:
+            # The target's ports wait for discovery; reference servers and VPN start now.
+            self._planned.insert(0, planned_check(domain))
+            waiting = [c for c in self._planned if c.role == "target" and c.kind == "smtp"]
         self.on_event(Planned(tuple(self._planned)))
         for check in self._planned:
-            th = threading.Thread(target=self._run_check, args=(check,), daemon=True,
-                                  name=f"smtpdiag-{check.id}")
-            self._threads.append(th)
-        for th in self._threads:
-            th.start()
+            if check in waiting or check.kind == "dns":
+                continue
+            self._spawn(check)
+        if domain:
+            self._coordinator = threading.Thread(target=self._discover_then_probe, args=(domain, waiting),
+                                                 daemon=True, name="smtpdiag-discover")
+            self._coordinator.start()
         threading.Thread(target=self._finish_when_done, daemon=True, name="smtpdiag-finish").start()
+
+    def _spawn(self, check: Check) -> None:
+        th = threading.Thread(target=self._run_check, args=(check,), daemon=True, name=f"smtpdiag-{check.id}")
+        with self._lock:
+            self._threads.append(th)
+        th.start()
+
+    def _discover_then_probe(self, domain: str, waiting: list[Check]) -> None:
+        """Find the domain's sending server, then probe it on every port."""
+        c = self.config
+        found = discover(self.net, domain, c.timeout, self.cancel_event, c.families,
+                         on_step=self._on_step(DISCOVERY_CHECK_ID))
+        done = reportmod.with_words(discovery_check(found))
+        with self._lock:
+            self._results[done.id] = done
+        self.on_event(CheckFinished(done))
+        if self.cancel_event.is_set():
+            return
+        if found.host is None:
+            # No server to test: every port check gets the discovery's DNS cause.
+            for check in waiting:
+                attempt = Attempt("none", None, (found.steps[-1],), (), None, 0)
+                result = self._finalise(check, [attempt], found.duration_ms, controls=None)
+                with self._lock:
+                    self._results[check.id] = result
+                self.on_event(CheckFinished(result))
+            return
+        ports = list(c.ports)
+        if not c.ports_given and found.ports:
+            ports += [p for p in found.ports if p.port not in {q.port for q in ports}]
+        targets = [chk.with_(host=found.host) for chk in waiting]
+        extra = [Check(check_id("target", found.host, p.port), "smtp", "target", found.host, p.port, p.mode,
+                       cause="", light="grey", where="unknown") for p in ports[len(c.ports):]]
+        self.config = dataclasses.replace(c, host=found.host, ports=tuple(ports))
+        with self._lock:
+            self._planned = [chk for chk in self._planned if chk not in waiting]
+            first_control = next((i for i, chk in enumerate(self._planned) if chk.role != "target"),
+                                 len(self._planned))
+            self._planned[1:first_control] = [*self._planned[1:first_control], *targets, *extra]
+            planned = tuple(self._planned)
+            finished = list(self._results.values())
+        if extra:
+            # A new row: plan again, and repeat what already finished so nothing is lost.
+            self.on_event(Planned(planned))
+            for result in finished:
+                self.on_event(CheckFinished(result))
+        for check in (*targets, *extra):
+            self._spawn(check)
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -204,8 +263,15 @@ class Diagnosis:
         return report
 
     def _finish_when_done(self) -> None:
-        for th in self._threads:
-            th.join()
+        if self._coordinator is not None:
+            self._coordinator.join()
+        while True:
+            with self._lock:
+                pending = [th for th in self._threads if th.is_alive()]
+            if not pending:
+                break
+            for th in pending:
+                th.join()
         report = self._build_report()
         self._report = report
         self._done.set()

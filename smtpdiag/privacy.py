@@ -102,7 +102,7 @@ _KEEP = frozenset({
     "mode", "protocol", "dir", "step", "failure", "findings", "family", "not_before", "not_after",
     "version", "cipher", "id", "ports", "os", "ip_families", "intercepted_by",
 })
-_HOST_FIELDS = frozenset({"host", "address", "target", "control", "san"})
+_HOST_FIELDS = frozenset({"host", "address", "target", "control", "san", "server"})
 # The server's own name in its greeting or first EHLO line ("220 mailhost ESMTP"):
 # names with dots are found anyway, this catches single-label ones.
 _GREETING_NAME = re.compile(r"^(?:220|250)[ -]([^\W_][\w-]*)(?=\s|$)")

@@ -38,6 +38,11 @@ def with_words(check: Check) -> Check:
     """The check with its explanation and advice in the current language."""
     if not check.cause:
         return check
+    if check.kind == "dns":
+        from .discover import check_words
+
+        explanation, advice = check_words(check)
+        return check.with_(explanation=explanation, advice=advice)
     context = dict(check.context)
     if check.tls and check.tls.intercepted_by:
         context["product"] = check.tls.intercepted_by
@@ -91,8 +96,8 @@ def summarise(checks: list[Check]) -> tuple[str, str]:
         groups.setdefault(c.where, []).append(c)
     problems = " ".join(_broken_sentence(g) for g in groups.values())
     if verdict.light == "green":
-        setting = _("set your mail program to port {port} with {mode}.").format(
-            port=best.port, mode=_(MODE_WORDS.get(best.mode or "", best.mode or "")))
+        setting = _("set your mail program's outgoing server to {host}, port {port}, with {mode}.").format(
+            host=best.host, port=best.port, mode=_(MODE_WORDS.get(best.mode or "", best.mode or "")))
         if problems:
             return (problems + " " + _("Port {port} works.").format(port=best.port),
                     _("To send mail, {setting}").format(setting=setting))
@@ -271,7 +276,8 @@ def render_text(report: Report, details: bool = True) -> str:
     ]
     if report.environment.get("vpn_active"):
         lines.append(_("Note: a VPN was active on this computer; the results describe the VPN's network."))
-    sections = [(_("Your mail server"), [c for c in report.checks if c.role == "target" and c.kind == "smtp"]),
+    sections = [(_("Finding your mail server"), [c for c in report.checks if c.kind == "dns"]),
+                (_("Your mail server"), [c for c in report.checks if c.role == "target" and c.kind == "smtp"]),
                 (_("Reference servers"), report.controls),
                 (_("VPN"), [c for c in report.checks if c.kind == "vpn"])]
     for heading, checks in sections:
@@ -279,7 +285,7 @@ def render_text(report: Report, details: bool = True) -> str:
             continue
         lines += ["", heading, "-" * len(heading)]
         for c in checks:
-            what = f"{c.protocol} {c.port}" if c.kind == "vpn" else f"{c.port}/{c.mode}"
+            what = {"vpn": f"{c.protocol} {c.port}", "dns": _("e-mail domain")}.get(c.kind, f"{c.port}/{c.mode}")
             lines.append(f"[{light_word(c.light).upper():<10}] {c.host} {what}: {title(c.cause) if c.cause else ''}"
                          f" ({c.cause}, {_('where')}: {c.where} = {where_word(c.where)})")
             lines.append(f"    {c.explanation}")

@@ -51,6 +51,8 @@ def created_words(created: str) -> str:
 
 def port_words(check: Check) -> str:
     """``Port 587 (STARTTLS)``, or ``OpenVPN (UDP) port 1194`` for a VPN check."""
+    if check.kind == "dns":
+        return _("Finding the sending server for {domain}").format(domain=check.host)
     if check.kind == "vpn":
         name = protocol_name(check.protocol)
         if re.search(rf"\b{check.port}\b", name):  # "IKEv2/IPsec (UDP 500)" names its port

@@ -86,6 +86,8 @@ def step_words(check: Check, steps: list[Step]) -> str:
 
 def connection_words(check: Check) -> tuple[str, str]:
     """(first line, second line) naming what a row tests: "Port 465", "SSL/TLS"."""
+    if check.kind == "dns":
+        return _("Mail server"), _("found from your address")
     if check.kind == "vpn":
         try:
             from ..vpn import PROTOCOL_NAMES

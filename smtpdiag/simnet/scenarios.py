@@ -68,6 +68,7 @@ ADDRESSES: dict[str, tuple[str, str]] = {
 VPN_HOST = "vpn.example.net"
 VPN_ADDRESS = "192.0.2.50"
 DEMO_USER = "demo@example.net"
+MAIL_DOMAIN = "example.net"  # DEMO_USER's domain: `demo@example.net` discovers TARGET
 DEMO_PASSWORD = "smtpdiag-demo-2012"
 DEFAULT_TIMEOUT = 3.0
 
@@ -597,3 +598,19 @@ def _build(scenario: Scenario, servers: SimServers, network: SimNetwork) -> None
                 front = servers.start_proxy(scenario.rule_for(port.port, family), upstream,
                                             family=family, names=(host,), mode=port.mode)
                 network.add_route(address, port.port, front)
+    _build_mail_domain(scenario, network)
+
+
+def _build_mail_domain(scenario: Scenario, network: SimNetwork) -> None:
+    """The demo user's domain publishes its sending server (RFC 6186, RFC 8314), as a
+    well-run provider does, so typing demo@example.net finds mail.example.net."""
+    if scenario.target != TARGET:
+        return  # the misspelled world: exampel.net has no records -> dns_not_found
+    if scenario.dns == "failure":
+        for name in (MAIL_DOMAIN, f"_submissions._tcp.{MAIL_DOMAIN}",
+                     f"_submission._tcp.{MAIL_DOMAIN}", f"smtp.{MAIL_DOMAIN}"):
+            network.break_name(name)  # mail.example.net is already broken as TARGET
+        return
+    network.add_records(f"_submissions._tcp.{MAIL_DOMAIN}", "SRV", [f"0 1 465 {TARGET}"])
+    network.add_records(f"_submission._tcp.{MAIL_DOMAIN}", "SRV", [f"0 1 587 {TARGET}"])
+    network.add_records(MAIL_DOMAIN, "MX", [f"10 {TARGET}"])
