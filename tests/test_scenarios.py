@@ -86,3 +86,36 @@ def test_login_with_the_right_and_a_wrong_password() -> None:
         assert (check.light, check.cause, check.where) == ("red", "auth_failed", "input")
         assert "user name or password" in check.explanation
         assert any("<redacted>" in t.text for t in check.transcript)
+
+
+@pytest.mark.parametrize(("scenario", "light", "cause"), [
+    ("healthy", "green", "ok"),
+    ("mobile-2012", "red", "tls_reset"),
+    ("dns-failure", "red", "dns_failure"),
+])
+def test_an_email_address_finds_its_server_first(scenario: str, light: str, cause: str) -> None:
+    from smtpdiag.simnet.scenarios import DEMO_USER, MAIL_DOMAIN, TARGET
+
+    events: list[object] = []
+    with start_scenario(scenario) as sim:
+        config = sim.config(timeout=TIMEOUT, target=DEMO_USER, host=MAIL_DOMAIN, email_domain=MAIL_DOMAIN,
+                            user=None)
+        report = Diagnosis(config, network=sim.network, on_event=events.append).run()
+    found = next(c for c in report.checks if c.kind == "dns")
+    assert found.id == "discover" and found.host == MAIL_DOMAIN
+    assert (report.overall["light"], report.overall["cause"]) == (light, cause)
+    ports = [c for c in report.targets if c.kind == "smtp"]
+    assert len(ports) == 4
+    if cause == "dns_failure":
+        assert found.cause == "dns_failure" and all(c.cause == "dns_failure" for c in ports)
+    else:
+        assert found.cause == "ok" and TARGET in found.explanation
+        assert all(c.host == TARGET for c in ports)
+    # the discovery row is planned first, and finished before any port of the target
+    planned = next(e for e in events if isinstance(e, Planned))
+    assert planned.checks[0].kind == "dns"
+    first_target = next(i for i, e in enumerate(events)
+                        if isinstance(e, CheckFinished) and e.check.role == "target" and e.check.kind == "smtp")
+    discovered = next(i for i, e in enumerate(events)
+                      if isinstance(e, CheckFinished) and e.check.kind == "dns")
+    assert discovered < first_target
