@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import __version__
-from .causes import explain, light_word, title, where_word
+from .causes import explain, light_word, port_words, title, where_word
 from .config import RunConfig
 from .i18n import N_, _, current_language, ngettext
 from .records import Check
@@ -115,6 +115,42 @@ def summarise(checks: list[Check]) -> tuple[str, str]:
         rest.setdefault(c.where, []).append(c)
     tail = " ".join(_broken_sentence(g) for g in rest.values())
     return (explanation + (" " + tail if tail else "")), advice
+
+
+def vpn_comparison(previous: Report | None, current: Report) -> str | None:
+    """What changed between two runs for the same server, one with a VPN and one
+    without: who blocks a port ("with the VPN port 465 works: your internet
+    provider blocks it").  None when there is nothing to say."""
+    if previous is None or previous.input.get("target") != current.input.get("target"):
+        return None
+    vpn_now = bool(current.environment.get("vpn_active"))
+    if bool(previous.environment.get("vpn_active")) == vpn_now:
+        return None
+    before = {c.port: c.light for c in previous.checks if c.role == "target" and c.kind == "smtp"}
+    fixed = [c for c in current.checks if c.role == "target" and c.kind == "smtp"
+             and c.light in ("green", "amber") and before.get(c.port) == "red"]
+    broken = [c for c in current.checks if c.role == "target" and c.kind == "smtp"
+              and c.light == "red" and before.get(c.port) in ("green", "amber")]
+    if fixed and vpn_now:
+        return ngettext("With the VPN, {ports} works, without it it does not: your internet provider "
+                        "or local network blocks it.",
+                        "With the VPN, {ports} work, without it they do not: your internet provider "
+                        "or local network blocks them.", len(fixed)).format(ports=port_words([c.port for c in fixed]))
+    if fixed:
+        return ngettext("Without the VPN, {ports} works, with it it does not: the VPN blocks it.",
+                        "Without the VPN, {ports} work, with it they do not: the VPN blocks them.",
+                        len(fixed)).format(ports=port_words([c.port for c in fixed]))
+    if broken and vpn_now:
+        return ngettext("{ports} worked without the VPN but not with it: the VPN blocks it.",
+                        "{ports} worked without the VPN but not with it: the VPN blocks them.",
+                        len(broken)).format(ports=port_words([c.port for c in broken]).capitalize())
+    if broken:
+        return ngettext("{ports} worked with the VPN but not without it: your internet provider "
+                        "or local network blocks it.",
+                        "{ports} worked with the VPN but not without it: your internet provider "
+                        "or local network blocks them.", len(broken)).format(
+            ports=port_words([c.port for c in broken]).capitalize())
+    return None
 
 
 def environment() -> dict[str, Any]:

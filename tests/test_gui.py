@@ -642,3 +642,23 @@ def test_an_active_vpn_is_named_in_the_banner(qtbot, make_window):  # type: igno
     window = make_window("main")
     window.show_report(report)
     assert "VPN on (wg0)" in window.banner.context.text()
+
+
+def test_runs_with_and_without_a_vpn_say_who_blocks(qtbot, make_window, monkeypatch):  # type: ignore[no-untyped-def]
+    import smtpdiag.report as reportmod
+
+    real_environment = reportmod.environment
+    window = make_window("demo")
+    window.demo_timeout = FAST
+    first = run_demo(qtbot, window, "mobile-2012")
+    assert not first.environment.get("vpn_active")
+    assert "With the VPN" not in window.banner.advice.text()
+    # The customer switches a VPN on and checks the same server again: now it works.
+    monkeypatch.setattr(reportmod, "environment",
+                        lambda: {**real_environment(), "vpn_active": True, "vpn_interfaces": ["tun0"]})
+    monkeypatch.setattr(window._previous_run, "input", {**first.input})
+    second = run_demo(qtbot, window, "healthy")
+    assert second.environment["vpn_active"]
+    advice = window.banner.advice.text()
+    assert "With the VPN, ports 25, 465, 587 and 2525 work" in advice and "provider" in advice
+    assert "VPN on (tun0)" in window.banner.context.text()

@@ -199,3 +199,19 @@ def test_overall_ignores_port_25_and_controls() -> None:
               target(587, "red", "tcp_timeout", "network")]
     assert (overall(checks).light, overall(checks).cause) == ("amber", "tls_expired")
     assert overall([target(25, "green")]).light == "green"  # port 25 alone decides
+
+
+def test_vpn_comparison_names_who_blocks() -> None:
+    from smtpdiag.report import Report, vpn_comparison
+
+    def run(vpn: bool, lights: dict[int, str]) -> Report:
+        return Report("now", {"target": "mail.example"}, {"vpn_active": vpn}, {},
+                      [target(p, light) for p, light in lights.items()])
+
+    without = run(False, {25: "green", 465: "red", 587: "red"})
+    with_vpn = run(True, {25: "green", 465: "green", 587: "amber"})
+    assert vpn_comparison(without, with_vpn) == ("With the VPN, ports 465 and 587 work, without it they do "
+                                                 "not: your internet provider or local network blocks them.")
+    assert "the VPN blocks it" in str(vpn_comparison(run(True, {465: "red"}), run(False, {465: "green"})))
+    assert vpn_comparison(without, run(False, {465: "green"})) is None  # no VPN change: nothing to say
+    assert vpn_comparison(None, with_vpn) is None

@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self.network = network
         self.demo_timeout = DEMO_TIMEOUT
         self.report: Report | None = None
+        self._previous_run: Report | None = None  # the last live run, to compare with and without VPN
         self.report_path: str | None = None
         self.runner = DiagnosisRunner(self)
         self._elapsed = QElapsedTimer()
@@ -552,6 +553,15 @@ class MainWindow(QMainWindow):
         self.model.finish_check(check)
         self._update_progress()
 
+    def _compare_with_previous_run(self, report: Report) -> None:
+        """After runs with and without a VPN, say who blocks what."""
+        from ..report import vpn_comparison
+
+        note = vpn_comparison(self._previous_run, report)
+        self._previous_run = report
+        if note:
+            self.banner.advice.setText(f"{self.banner.advice.text()} {note}".strip())
+
     @Slot(object)
     def _run_finished(self, report: Report | None) -> None:
         was_running = self._running
@@ -562,6 +572,8 @@ class MainWindow(QMainWindow):
                                      _("Press Check to start again."), self._run_target, light="grey")
             return
         self.show_report(report)
+        if was_running:
+            self._compare_with_previous_run(report)
         if was_running and self.mode != "demo":
             log_run(report)
         if was_running:
