@@ -50,7 +50,6 @@ gives the check's cause from the records as for any other check:
 from __future__ import annotations
 
 import functools
-import ipaddress
 import json
 import threading
 import time
@@ -60,7 +59,7 @@ from typing import Literal
 
 from .config import PortSpec
 from .i18n import _
-from .net import Network, ProbeError
+from .net import Network, ProbeError, is_ip_literal
 from .paths import data_dir
 from .records import Attempt, Check, Step, TranscriptLine
 from .verdict import classify
@@ -226,7 +225,7 @@ def discover(net: Network, domain: str, timeout: float, cancel: threading.Event 
     called with each step as it is recorded (on the calling thread).
     """
     name = _canonical(domain).strip("[]")
-    if _is_ip(name):
+    if is_ip_literal(name):
         return _literal(name)
     return _Search(net, name, timeout, cancel, tuple(families), on_step).run()
 
@@ -509,14 +508,6 @@ def _literal(address: str) -> Discovery:
 def _canonical(name: str) -> str:
     name = name.strip().lower()
     return name if name == "." else name.rstrip(".")
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _ms(seconds: float) -> int:

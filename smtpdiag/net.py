@@ -12,6 +12,7 @@ Failure vocabulary produced here (see ``verdict.STEP_FAILURES``):
 from __future__ import annotations
 
 import errno
+import ipaddress
 import os
 import select
 import socket
@@ -27,6 +28,15 @@ FAMILIES = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
 
 # Record types :meth:`Network.dns_query` answers.
 DNS_RECORD_TYPES = ("MX", "SRV", "TXT", "A", "AAAA")
+
+
+def is_ip_literal(text: str) -> bool:
+    """Whether *text* is an IPv4 or IPv6 address (not a name)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 class ProbeError(Exception):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import socket
 import ssl
 
+from .net import is_ip_literal
 from .records import CertInfo
 from .tls import cert_info
 
@@ -32,7 +33,7 @@ def capture_certificate(sock: socket.socket, server_name: str | None,
     """Handshake on *sock* without verifying, return (chain, version, cipher), close."""
     sock.settimeout(timeout)
     ctx = _capture_only_context()
-    sni = server_name if server_name and not _is_ip(server_name) else None
+    sni = server_name if server_name and not is_ip_literal(server_name) else None
     tls_sock = ctx.wrap_socket(sock, server_hostname=sni)
     try:
         der = tls_sock.getpeercert(binary_form=True)
@@ -41,11 +42,3 @@ def capture_certificate(sock: socket.socket, server_name: str | None,
         return chain, tls_sock.version(), cipher[0] if cipher else None
     finally:
         tls_sock.close()
-
-
-def _is_ip(name: str) -> bool:
-    try:
-        socket.inet_pton(socket.AF_INET6 if ":" in name else socket.AF_INET, name)
-    except OSError:
-        return False
-    return True

@@ -41,6 +41,7 @@ from ..net import (
     describe,
     dns_record_order,
     failure_of,
+    is_ip_literal,
 )
 from .sockets import Endpoint, Family
 
@@ -139,7 +140,7 @@ class SimNetwork(Network):
             raise ValueError(f"unknown address family {family!r}")
         if cancel is not None and cancel.is_set():
             raise ProbeError("cancelled", "cancelled")
-        if _is_ip(host.strip("[]")):
+        if is_ip_literal(host.strip("[]")):
             literal = _canonical_address(host)
             if family_of(literal) == family:
                 return [literal]
@@ -212,14 +213,6 @@ class SimNetwork(Network):
         # Without IPv6 on this computer an IPv6 client socket cannot even be made,
         # so the other family's closed port is never really used for it.
         return self._closed.get(family) or next(iter(self._closed.values()))
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 # Fields of the record types add_records takes (None: free text).
