@@ -33,7 +33,9 @@ SLICE = 0.1  # seconds between cancel checks while waiting
 _REPLY_LINE = re.compile(rb"^(\d{3})([ -]|$)")
 # The start of an SMTP reply (a slow server dripping "22"): still a greeting, just late.
 _REPLY_PREFIX = re.compile(rb"^(\d{1,3}|\d{3}[ -][^\r\n]*)$")
-_MASKED_BANNER = re.compile(r"^[\s*]*\*{4,}[\s*]*$")
+# A Cisco PIX/ASA "mask-banner" greeting: asterisks, with a few digits left standing
+# ("220 ******************2*0**0*0**0***0****"), nothing else.
+_MASKED_BANNER = re.compile(r"^[\s*\d]*$")
 _MASKED_EXTENSION = re.compile(r"^X{6,}A?$", re.IGNORECASE)
 
 
@@ -261,6 +263,12 @@ def _handshake(session: Session, ctx: ssl.SSLContext, host: str) -> ssl.SSLSocke
             raise ProbeError(failure_of(exc), describe(exc)) from None
 
 
+def _banner_masked(text: str) -> bool:
+    stars = text.count("*")
+    others = sum(1 for ch in text if not ch.isspace())
+    return bool(_MASKED_BANNER.match(text)) and stars >= 4 and stars >= 0.6 * others
+
+
 def _ehlo(session: Session, name: str) -> tuple[Reply, list[str]]:
     session.send_line(f"EHLO {name}")
     reply = session.read_reply()
@@ -386,7 +394,7 @@ class SmtpProbe:
             self.rec.add("greeting", False, t, f"{reply.code} {reply.text}", "rejected" if reply.code >= 400 else "malformed")
             return False
         findings: tuple[str, ...] = ()
-        if _MASKED_BANNER.match(reply.lines[0]):
+        if _banner_masked(reply.lines[0]):
             findings = ("masked",)
         self.rec.add("greeting", True, t, f"{reply.code} {reply.lines[0]}"[:200], findings=findings)
         return True

@@ -215,3 +215,16 @@ def test_vpn_comparison_names_who_blocks() -> None:
     assert "the VPN blocks it" in str(vpn_comparison(run(True, {465: "red"}), run(False, {465: "green"})))
     assert vpn_comparison(without, run(False, {465: "green"})) is None  # no VPN change: nothing to say
     assert vpn_comparison(None, with_vpn) is None
+
+
+@pytest.mark.parametrize(("greeting", "masked"), [
+    ("****************************************", True),
+    ("******************2*0**0*0**0***0****", True),  # Cisco leaves some digits standing
+    ("mail.example.com ESMTP Postfix", False),
+    ("2.0.0 ready", False),
+    ("**", False),
+])
+def test_a_masked_banner_is_recognised(greeting: str, masked: bool) -> None:
+    from smtpdiag.smtp_probe import _banner_masked
+
+    assert _banner_masked(greeting) is masked
