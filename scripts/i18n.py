@@ -74,9 +74,7 @@ def parse_po(path: Path) -> dict[str, str]:
             section = "plural"
         elif line.startswith("msgid "):
             if msgid is not None and section != "id":
-                keep_fuzzy = fuzzy
-                flush()
-                fuzzy = keep_fuzzy
+                flush()  # the previous entry ends here (a "#, fuzzy" flag already flushed it)
             msgid = _unquote(line[6:])
             section = "id"
         elif line.startswith("msgstr["):

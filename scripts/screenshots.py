@@ -79,7 +79,7 @@ def _save(window, name: str) -> Path:  # type: ignore[no-untyped-def]
         QApplication.processEvents()
     path = OUT / f"{name}.png"
     window.grab().save(str(path))
-    print(path.relative_to(ROOT))
+    print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     return path
 
 
@@ -97,7 +97,9 @@ def _demo(app, settings_dir: str, scenario: str, select_row: int | None = None, 
 
 def shoot(names: list[str] | None, suffix: str = "") -> None:
     from smtpdiag.gui.app import make_application
+    from smtpdiag.i18n import set_language
 
+    set_language()  # the system's language (LANGUAGE=de gives German pictures), as smtpdiag does
     app = make_application()
     settings_dir = tempfile.mkdtemp(prefix="smtpdiag-shots-")
     wanted = set(names or [])
@@ -194,17 +196,22 @@ def shoot(names: list[str] | None, suffix: str = "") -> None:
 
 
 def main() -> int:
+    global OUT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="only these states")
     parser.add_argument("--no-scaled", action="store_true", help="skip the 200 % picture")
     parser.add_argument("--suffix", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder for the pictures (default docs/screenshots; use another one "
+                             "for other languages, e.g. LANGUAGE=de ... --out /tmp/shots-de)")
     args = parser.parse_args()
+    OUT = args.out or OUT
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     shoot(args.only, args.suffix)
     if not args.no_scaled and not args.suffix:
         env = dict(os.environ, QT_SCALE_FACTOR="2", QT_QPA_PLATFORM="offscreen")
         subprocess.run([sys.executable, __file__, "--only", "mobile-2012", "--no-scaled",
-                        "--suffix", "@2x"], env=env, check=True)
+                        "--suffix", "@2x", "--out", str(OUT)], env=env, check=True)
     return 0
 
 

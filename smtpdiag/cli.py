@@ -272,8 +272,28 @@ def usage() -> str:
 Run 'smtpdiag check --help' for the options of check.""")
 
 
+def _without_lang(argv: list[str]) -> list[str]:
+    """*argv* without ``--lang X`` / ``--lang=X`` (main() has applied it already)."""
+    out: list[str] = []
+    skip = False
+    for i, a in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if a == "--lang":
+            if i + 1 >= len(argv):
+                raise UsageError(_("--lang needs a language, e.g. --lang de"))
+            skip = True
+            continue
+        if a.startswith("--lang="):
+            continue
+        out.append(a)
+    return out
+
+
 def window_main(argv: list[str]) -> int:
     """Everything that opens the window: parse, then import Qt."""
+    argv = _without_lang(argv)
     mode, value = "main", None
     if argv[:1] == ["view"]:
         if len(argv) != 2:

@@ -12,7 +12,8 @@ Usage::
     print(_(TEXT))                                       # at use time
 
 Adding a language is translating ``resources/translations/smtpdiag.pot`` into
-``<lang>/LC_MESSAGES/smtpdiag.po`` and running ``scripts/compile_translations.py``.
+``<lang>/LC_MESSAGES/smtpdiag.po`` and running ``python scripts/i18n.py compile``
+(``extract`` and ``merge`` keep the catalogs in step with the code).
 """
 
 from __future__ import annotations

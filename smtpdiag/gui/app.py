@@ -57,6 +57,7 @@ def install_qt_translations(app: QApplication) -> QTranslator | None:
     lang = current_language()
     if lang == "en":
         return None
+    QLocale.setDefault(QLocale(lang))  # numbers and dates in the same language as the words
     translator = QTranslator(app)
     path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     if translator.load(QLocale(lang), "qtbase", "_", path):

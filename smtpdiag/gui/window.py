@@ -474,9 +474,12 @@ class MainWindow(QMainWindow):
             context = _("{target} · checked {created}").format(target=target, created=created)
             self.setWindowTitle(target)
         if report.environment.get("vpn_active"):
-            vpn = ", ".join(str(i) for i in report.environment.get("vpn_interfaces") or []) or _("yes")
-            context += " · " + _("VPN on ({interfaces}): results describe the VPN's network").format(
-                interfaces=vpn)
+            names = ", ".join(str(n) for n in report.environment.get("vpn_interfaces") or [])
+            if names:
+                context += " · " + _("VPN on ({interfaces}): results describe the VPN's network").format(
+                    interfaces=names)
+            else:
+                context += " · " + _("VPN on: results describe the VPN's network")
         self.banner.show_report(report, context)
         self._reselect(selected)
         QTimer.singleShot(0, self._fit_splitter)  # once the rows have their heights
