@@ -100,7 +100,7 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("tcp_timeout", "server"): (
         N_("The mail server does not answer on {port_words}, although other servers do."),
-        N_("The server may not offer this port. Ask your mail provider which port to use."),
+        N_("The server may not offer {port_words}. Ask your mail provider which port to use."),
     ),
     ("tcp_timeout", "*"): (
         N_("Nobody answers on {port_words}: the connection attempt got no reply at all."),
@@ -112,11 +112,11 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("tcp_refused", "server"): (
         N_("The mail server refuses connections on {port_words}; other servers accept them."),
-        N_("The server does not offer this port. Use another port your provider recommends."),
+        N_("The server does not offer {port_words}. Use another port your provider recommends."),
     ),
     ("tcp_refused", "*"): (
         N_("The connection to {port_words} was refused."),
-        N_("The server may not offer this port, or a firewall blocks it. Try another port."),
+        N_("The server may not offer {port_words}, or a firewall blocks it. Try another port."),
     ),
     ("tcp_unreachable", "*"): (
         N_("Your network cannot reach {host}: there is no way to it from here."),
@@ -128,7 +128,7 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("tcp_reset", "server"): (
         N_("The mail server cut the connection on {port_words} before it could be used."),
-        N_("Ask your mail provider: their server closes connections on this port."),
+        N_("Ask your mail provider: their server closes connections on {port_words}."),
     ),
     ("tcp_reset", "*"): (
         N_("The connection on {port_words} was cut before the mail server could answer."),
@@ -160,7 +160,7 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("starttls_missing", "*"): (
         N_("The mail server does not offer encryption on {port_words}: your password and mail would travel readable."),
-        N_("Do not use this port for sending. Use port 465 or 587 with encryption."),
+        N_("Do not use {port_words} for sending. Use port 465 or 587 with encryption."),
     ),
     ("starttls_stripped", "*"): (
         N_("Something on your network removes the offer to encrypt, so that mail would travel readable."),
@@ -228,7 +228,7 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("auth_before_tls", "*"): (
         N_("The mail server offers to take your password before encryption is on."),
-        N_("Make sure your mail program uses encryption (SSL/TLS or STARTTLS) on this port."),
+        N_("Make sure your mail program uses encryption (SSL/TLS or STARTTLS) on {port_words}."),
     ),
     ("auth_failed", "*"): (
         N_("The server refused this user name or password."),
