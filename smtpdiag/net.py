@@ -135,18 +135,13 @@ class Network:
                 cancel: threading.Event | None = None) -> list[str]:
         """Addresses of *host* in *family* ("ipv4"/"ipv6"), as the OS resolver gives them.
 
-        AI_ADDRCONFIG, as mail programs use it: a computer without IPv6 gets no
-        IPv6 addresses, so a missing IPv6 network is not reported as a fault.
-
         Raises :class:`ProbeError` with ``nxdomain`` (no such name, or no address
         in this family) or ``dns_error`` (resolver failure, timeout).
         """
         af = FAMILIES[family]
         try:
             infos = run_abandonable(
-                lambda: socket.getaddrinfo(host, None, af, socket.SOCK_STREAM, 0, socket.AI_ADDRCONFIG),
-                timeout, cancel
-            )
+                lambda: socket.getaddrinfo(host, None, af, socket.SOCK_STREAM), timeout, cancel)
         except ProbeError as exc:
             if exc.failure == "timeout":
                 raise ProbeError("dns_error", f"the resolver did not answer within {timeout:g} s") from None
@@ -245,6 +240,22 @@ class Network:
             sock.close()
             raise ProbeError(failure_of(exc), describe(exc)) from None
         return sock
+
+    def has_route(self, address: str, port: int) -> bool:
+        """Whether this computer has a route toward *address* at all.
+
+        A computer without IPv6 connectivity has no IPv6 route; its mail program
+        then simply uses IPv4, so that is no fault to report.  Asked of the kernel
+        by connecting a UDP socket, which sends nothing.
+        """
+        real = self.sockaddr(address, port)
+        family = socket.AF_INET6 if ":" in real[0] else socket.AF_INET
+        try:
+            with socket.socket(family, socket.SOCK_DGRAM) as sock:
+                sock.connect(real)
+        except OSError as exc:
+            return exc.errno not in (errno.ENETUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT)
+        return True
 
     def open_udp(self, address: str, port: int) -> socket.socket:
         """A connected UDP socket (so that ICMP port-unreachable is reported as refused)."""

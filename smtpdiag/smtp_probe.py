@@ -348,6 +348,12 @@ class SmtpProbe:
             self.transcript.append(TranscriptLine(
                 int((t - self.started) * 1000), "note",
                 f"connecting to {_fmt(self.address, self.s.port)} ({self.s.mode})"))
+            if not self.net.has_route(self.address, self.s.port):
+                detail = (f"this computer has no route to {self.address} "
+                          f"(no {'IPv6' if family == 'ipv6' else 'IPv4'} connection here)")
+                self.rec.add("connect", False, t, detail, "no_route")
+                self.transcript.append(TranscriptLine(0, "note", detail))
+                return self._attempt(family)
             try:
                 session = self._connect()
             except ProbeError as exc:

@@ -26,6 +26,7 @@ STEP_FAILURES: dict[tuple[str, str], str] = {
     ("connect", "timeout"): "tcp_timeout",
     ("connect", "refused"): "tcp_refused",
     ("connect", "unreachable"): "tcp_unreachable",
+    ("connect", "no_route"): "tcp_unreachable",  # this computer has no route of that family
     ("connect", "reset"): "tcp_reset",
     ("greeting", "timeout"): "smtp_silent",
     ("greeting", "reset"): "tcp_reset",
@@ -189,17 +190,21 @@ def classify(attempts: Sequence[Attempt], port: int, controls: Iterable[Check] =
     if not attempts:
         return Verdict("grey", "cancelled", "unknown")
     per = [classify_steps(a.steps, port) for a in attempts]
-    working = [i for i, c in enumerate(per) if _works(c, port)]
-    tried = [i for i, a in enumerate(attempts) if a.family in ("ipv4", "ipv6")]
-    if family_partial and len(tried) == 2 and len(working) == 1 and per[1 - working[0]] != "cancelled":
+    # A family this computer has no route for is not tried, as a mail program would not.
+    usable = [i for i, a in enumerate(attempts)
+              if not any(s.step == "connect" and s.failure == "no_route" for s in a.steps)]
+    working = [i for i in usable if _works(per[i], port)]
+    tried = [i for i in usable if attempts[i].family in ("ipv4", "ipv6")]
+    if family_partial and len(tried) == 2 and len(working) == 1 and \
+            per[next(i for i in tried if i != working[0])] != "cancelled":
         # One family works, the other does not: the working one's records are
         # shown (with any warning kept in its steps); the cause is the partial reach.
         return Verdict("amber", "ip_family_partial", "network", working[0])
     if working:
         i = working[0]
     else:
-        ipv4 = [i for i, a in enumerate(attempts) if a.family == "ipv4"]
-        i = ipv4[0] if ipv4 else 0
+        ipv4 = [i for i in usable if attempts[i].family == "ipv4"]
+        i = ipv4[0] if ipv4 else (usable[0] if usable else 0)
     c = per[i]
     a = attempts[i]
     return Verdict(cause_light(c, port), c, where_for(c, a.tls, a.steps, controls, intercept_kind), i)

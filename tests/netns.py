@@ -43,9 +43,13 @@ def sh(*args: str, ns: str | None = None) -> None:
 class Hosts:
     ns: str
     prefix: str  # e.g. "10.213.7"
+    prefix6: str  # e.g. "fd53:7"
 
     def addr(self, n: int) -> str:
         return f"{self.prefix}.{n}"
+
+    def addr6(self, n: int) -> str:
+        return f"{self.prefix6}::{n}"
 
     def nft(self, rule: str) -> None:
         sh("nft", "add", "rule", "inet", "fw", "input", *rule.split(), ns=self.ns)
@@ -57,22 +61,26 @@ def namespace_hosts(n_hosts: int = 2) -> Iterator[Hosts]:
     host_if, ns_if = f"h{ns}"[:15], f"n{ns}"[:15]
     existing = subprocess.run(["ip", "-4", "route"], capture_output=True, text=True).stdout
     while True:
-        prefix = f"10.213.{random.randrange(1, 250)}"
+        octet = random.randrange(1, 250)
+        prefix = f"10.213.{octet}"
         if prefix + "." not in existing:
             break
+    prefix6 = f"fd53:{octet:x}"
     sh("ip", "netns", "add", ns)
     try:
         sh("ip", "link", "add", host_if, "type", "veth", "peer", "name", ns_if)
         sh("ip", "link", "set", ns_if, "netns", ns)
         sh("ip", "addr", "add", f"{prefix}.1/24", "dev", host_if)
+        sh("ip", "-6", "addr", "add", f"{prefix6}::1/64", "dev", host_if, "nodad")
         sh("ip", "link", "set", host_if, "up")
         for i in range(2, 2 + n_hosts):
             sh("ip", "addr", "add", f"{prefix}.{i}/24", "dev", ns_if, ns=ns)
+            sh("ip", "-6", "addr", "add", f"{prefix6}::{i}/64", "dev", ns_if, "nodad", ns=ns)
         sh("ip", "link", "set", ns_if, "up", ns=ns)
         sh("ip", "link", "set", "lo", "up", ns=ns)
         sh("nft", "add", "table", "inet", "fw", ns=ns)
         sh("nft", "add", "chain", "inet", "fw", "input", "{ type filter hook input priority 0; }", ns=ns)
-        yield Hosts(ns, prefix)
+        yield Hosts(ns, prefix, prefix6)
     finally:
         subprocess.run(["ip", "link", "del", host_if], capture_output=True)
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)

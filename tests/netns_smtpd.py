@@ -25,6 +25,7 @@ def main() -> None:
     controllers = []
     for spec in listeners:
         addr, port, mode = spec.rsplit(":", 2)
+        addr = addr.strip("[]")
         if mode == "implicit":
             c = Controller(Handler(), hostname=addr, port=int(port), ssl_context=ctx)
         else:

@@ -8,6 +8,7 @@ firewall drops, refuses or makes ports unreachable.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -113,3 +114,30 @@ def test_vpn_protocols_behind_a_firewall() -> None:
     # VPN checks do not decide the overall light: the mail port does (nothing listens: red)
     assert report["overall"]["cause"] == "tcp_refused"
     assert seconds < 1.5 * 3 + 3
+
+
+def test_ipv6_blocked_but_ipv4_works_through_the_system_resolver(certs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A name with an IPv4 and an IPv6 address (from /etc/hosts, in a private mount
+    namespace), and a firewall that drops IPv6 to port 587: ip_family_partial."""
+    if not shutil.which("unshare"):
+        pytest.skip("needs unshare (util-linux) for a private /etc/hosts")
+    ca_file, tmp, ca = certs
+    with namespace_hosts(1) as hosts:
+        v4, v6 = hosts.addr(2), hosts.addr6(2)
+        cert, key = issue(ca, tmp, "dual.smtpdiag.test", v4)
+        hosts_file = tmp_path / "hosts"
+        hosts_file.write_text(f"127.0.0.1 localhost\n{v4} dual.smtpdiag.test\n{v6} dual.smtpdiag.test\n")
+        with smtp_servers(hosts, cert, key, [f"{v4}:587:starttls", f"[{v6}]:587:starttls"]):
+            hosts.nft("meta nfproto ipv6 tcp dport 587 drop")
+            script = (f"mount --bind {hosts_file} /etc/hosts && exec {sys.executable} -m smtpdiag check "
+                      f"dual.smtpdiag.test --port 587 --no-control --timeout 1.5 --ca-file {ca_file} --format json")
+            result = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True,
+                                    timeout=60, stdin=subprocess.DEVNULL)
+    assert "Traceback" not in result.stderr, result.stderr
+    report = json.loads(result.stdout)
+    (check,) = [c for c in report["checks"] if c["role"] == "target"]
+    assert (check["light"], check["cause"], check["where"]) == ("amber", "ip_family_partial", "network")
+    assert check["address"] == v4  # the working family's records are shown
+    families = {a["family"]: a for a in check["attempts"]}
+    assert families["ipv6"]["steps"][-1]["failure"] == "timeout"
+    assert result.returncode == 1

@@ -228,3 +228,12 @@ def test_a_masked_banner_is_recognised(greeting: str, masked: bool) -> None:
     from smtpdiag.smtp_probe import _banner_masked
 
     assert _banner_masked(greeting) is masked
+
+
+def test_a_family_without_a_route_here_is_not_a_partial_failure() -> None:
+    no_route = [Step("resolve", True, 1), Step("connect", False, 0, "", "no_route")]
+    v = classify([attempt("ipv4", OK_SMTP), attempt("ipv6", no_route)], 587)
+    assert (v.light, v.cause, v.attempt) == ("green", "ok", 0)
+    v = classify([attempt("ipv4", TIMEOUT), attempt("ipv6", no_route)], 587)
+    assert (v.cause, v.attempt) == ("tcp_timeout", 0)
+    assert classify([attempt("ipv6", no_route)], 587).cause == "tcp_unreachable"
