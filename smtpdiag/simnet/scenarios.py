@@ -213,6 +213,7 @@ def _amber(cause: str, where: str) -> Expect:
 
 STARTTLS_PORTS = (25, 587, 2525)
 ALL_PORTS = (25, 465, 587, 2525)
+STARTTLS_ONLY = tuple(p for p in PORTS if p.port in STARTTLS_PORTS)
 INTERCEPT_PORTS = tuple(p for p in PORTS if p.port != 2525)
 
 
@@ -264,6 +265,26 @@ def _scenarios() -> list[Scenario]:
             {**_all(GREEN), 25: _red("starttls_stripped", "network"),
              587: _red("starttls_stripped", "network")}, GREEN,
             network=_on((25, 587), ProxyRule.of("mask_starttls", "mask_banner")),
+        ),
+        Scenario(
+            "banner-masked", N_("Firewall hides the greeting"),
+            N_("A firewall that inspects mail replaces the server's greeting with "
+               "asterisks but lets STARTTLS through: mail works, but someone on "
+               "the network looks into the mail traffic. (Port 465 is encrypted from "
+               "the first byte, so a firewall cannot see its greeting; it is left out.)"),
+            _all(_amber("smtp_banner_masked", "network"), STARTTLS_ONLY),
+            _amber("smtp_banner_masked", "network"),
+            ports=STARTTLS_ONLY,
+            network=_on(STARTTLS_PORTS, ProxyRule.of("mask_banner")),
+        ),
+        Scenario(
+            "connection-reset", N_("Network cuts connections"),
+            N_("Equipment on the network cuts connections to ports 587 and 2525: at "
+               "once on 587, right after the server's greeting on 2525. The reference "
+               "servers are cut the same way. Ports 25 and 465 work."),
+            {**_all(GREEN), 587: _red("tcp_reset", "network"), 2525: _red("tcp_reset", "network")},
+            GREEN,
+            network={587: ProxyRule.of("reset_on_connect"), 2525: ProxyRule.of("reset_after_greeting")},
         ),
         Scenario(
             "captive-portal", N_("Hotel Wi-Fi login page"),
