@@ -119,3 +119,20 @@ def test_an_email_address_finds_its_server_first(scenario: str, light: str, caus
     discovered = next(i for i, e in enumerate(events)
                       if isinstance(e, CheckFinished) and e.check.kind == "dns")
     assert discovered < first_target
+
+
+def test_every_cause_of_the_contract_is_reproduced_end_to_end() -> None:
+    """A new cause cannot be added without a scenario (or a named real-socket test) for it."""
+    from smtpdiag.causes import CAUSES
+
+    by_scenario = {e.cause for s in SCENARIOS.values() for e in s.expected.values()}
+    elsewhere = {
+        "auth_failed": "test_login_with_the_right_and_a_wrong_password",
+        "cancelled": "test_cancel_stops_within_half_a_second",
+        "tcp_unreachable": "test_netns.py::test_firewall_drop_reject_and_unreachable",
+        "vpn_reachable": "test_vpn.py / test_netns.py::test_vpn_protocols_behind_a_firewall",
+        "vpn_no_answer": "test_vpn.py / test_netns.py::test_vpn_protocols_behind_a_firewall",
+        "vpn_refused": "test_vpn.py / test_netns.py::test_vpn_protocols_behind_a_firewall",
+        "vpn_unverifiable": "test_vpn.py",
+    }
+    assert set(CAUSES) - by_scenario - set(elsewhere) == set()
