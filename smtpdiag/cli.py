@@ -194,7 +194,8 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
 
     if args.list:
         for name, sc in SCENARIOS.items():
-            print(f"{name:<22} {_(sc.title)}")
+            title = _(sc.title)
+            print(f"{name:<22} {title}")
         return 0
     names = [args.scenario] if args.scenario else list(SCENARIOS)
     for name in names:
@@ -217,7 +218,9 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
                 return EXIT_INTERRUPTED
         _log(report)
         if args.format == "text":
-            header = f"=== {_('Scenario')}: {name} - {_(sc.title)} ===\n{_(sc.description)}\n\n"
+            # TRANSLATORS: heading of a practice scenario: "=== Scenario: name - title ===".
+            label, title, description = _("Scenario"), _(sc.title), _(sc.description)
+            header = f"=== {label}: {name} - {title} ===\n{description}\n\n"
             outputs.append(header + render(report, "text"))
         else:
             outputs.append(render(report, args.format))

@@ -25,7 +25,7 @@ import ipaddress
 import re
 from typing import Any
 
-from .i18n import _
+from .i18n import _, ngettext
 from .report import Report
 from .report_html import created_words
 
@@ -36,7 +36,8 @@ def _join(items: list[str], limit: int = 6) -> str:
     items = [i for i in dict.fromkeys(items) if i]
     if len(items) > limit:
         rest = len(items) - limit
-        items = items[:limit] + [_("{n} more").format(n=rest)]
+        # TRANSLATORS: the end of a shortened list: "a, b, c and 3 more".
+        items = items[:limit] + [ngettext("{n} more", "{n} more", rest).format(n=rest)]
     if len(items) <= 1:
         return "".join(items)
     return _("{first} and {last}").format(first=", ".join(items[:-1]), last=items[-1])

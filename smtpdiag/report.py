@@ -96,13 +96,17 @@ def summarise(checks: list[Check]) -> tuple[str, str]:
         groups.setdefault(c.where, []).append(c)
     problems = " ".join(_broken_sentence(g) for g in groups.values())
     if verdict.light == "green":
-        setting = _("set your mail program's outgoing server to {host}, port {port}, with {mode}.").format(
-            host=best.host, port=best.port, mode=_(MODE_WORDS.get(best.mode or "", best.mode or "")))
+        setting = {"host": best.host, "port": best.port,
+                   "mode": _(MODE_WORDS.get(best.mode or "", best.mode or ""))}
         if problems:
             return (problems + " " + _("Port {port} works.").format(port=best.port),
-                    _("To send mail, {setting}").format(setting=setting))
+                    # TRANSLATORS: {mode} is "SSL/TLS" or "STARTTLS".
+                    _("To send mail, set your mail program's outgoing server to {host}, port {port}, "
+                      "with {mode}.").format(**setting))
         return (_("You can send mail securely to this server."),
-                _("If your mail program still fails, {setting}").format(setting=setting))
+                # TRANSLATORS: {mode} is "SSL/TLS" or "STARTTLS".
+                _("If your mail program still fails, set your mail program's outgoing server to {host}, "
+                  "port {port}, with {mode}.").format(**setting))
     if verdict.light == "amber":
         lead = problems + " " if problems else ""
         return lead + best.explanation, best.advice
@@ -141,15 +145,16 @@ def vpn_comparison(previous: Report | None, current: Report) -> str | None:
                         "Without the VPN, {ports} work, with it they do not: the VPN blocks them.",
                         len(fixed)).format(ports=port_words([c.port for c in fixed]))
     if broken and vpn_now:
-        return ngettext("{ports} worked without the VPN but not with it: the VPN blocks it.",
-                        "{ports} worked without the VPN but not with it: the VPN blocks them.",
-                        len(broken)).format(ports=port_words([c.port for c in broken]).capitalize())
+        # TRANSLATORS: {ports} is one port number ("465") or a list of them ("25, 465 and 587").
+        return ngettext("Port {ports} worked without the VPN but not with it: the VPN blocks it.",
+                        "Ports {ports} worked without the VPN but not with it: the VPN blocks them.",
+                        len(broken)).format(ports=_ports(broken))
     if broken:
-        return ngettext("{ports} worked with the VPN but not without it: your internet provider "
+        # TRANSLATORS: {ports} is one port number ("465") or a list of them ("25, 465 and 587").
+        return ngettext("Port {ports} worked with the VPN but not without it: your internet provider "
                         "or local network blocks it.",
-                        "{ports} worked with the VPN but not without it: your internet provider "
-                        "or local network blocks them.", len(broken)).format(
-            ports=port_words([c.port for c in broken]).capitalize())
+                        "Ports {ports} worked with the VPN but not without it: your internet provider "
+                        "or local network blocks them.", len(broken)).format(ports=_ports(broken))
     return None
 
 
@@ -305,10 +310,12 @@ def render_text(report: Report, details: bool = True) -> str:
             created=report.created, version=report.app.get("version", "?"),
             os=report.environment.get("os", "?")),
         "",
-        f"{_('Overall')}: {light_word(o.get('light', 'grey')).upper()} ({o.get('cause', '')}, "
-        f"{_('where')}: {o.get('where', '')})",
+        # TRANSLATORS: {light} is the light word in capitals (OK, WARNING, PROBLEM...), {cause} a
+        # cause code such as tls_reset, {where} a place code such as network or server.
+        _("Overall: {light} ({cause}, where: {where})").format(
+            light=light_word(o.get("light", "grey")).upper(), cause=o.get("cause", ""), where=o.get("where", "")),
         o.get("summary", ""),
-        f"{_('What to do')}: {o.get('advice', '')}",
+        _("What to do: {advice}").format(advice=o.get("advice", "")),
     ]
     if report.environment.get("vpn_active"):
         lines.append(_("Note: a VPN was active on this computer; the results describe the VPN's network."))
@@ -322,10 +329,14 @@ def render_text(report: Report, details: bool = True) -> str:
         lines += ["", heading, "-" * len(heading)]
         for c in checks:
             what = {"vpn": f"{c.protocol} {c.port}", "dns": _("e-mail domain")}.get(c.kind, f"{c.port}/{c.mode}")
+            # TRANSLATORS: {cause} is a cause code such as tls_reset, {where} a place code such as
+            # network, {where_words} the same place in words ("your network").
+            cause = _("({cause}, where: {where} = {where_words})").format(
+                cause=c.cause, where=c.where, where_words=where_word(c.where))
             lines.append(f"[{light_word(c.light).upper():<10}] {c.host} {what}: {title(c.cause) if c.cause else ''}"
-                         f" ({c.cause}, {_('where')}: {c.where} = {where_word(c.where)})")
+                         f" {cause}")
             lines.append(f"    {c.explanation}")
-            lines.append(f"    {_('What to do')}: {c.advice}")
+            lines.append("    " + _("What to do: {advice}").format(advice=c.advice))
             if details and c.role == "target":
                 lines += _check_details(c)
     lines.append("")
@@ -336,25 +347,31 @@ def render_text(report: Report, details: bool = True) -> str:
 def _check_details(c: Check) -> list[str]:
     out = []
     if c.address:
-        out.append(f"    {_('Address')}: {c.address}   {_('Time')}: {c.duration_ms} ms")
+        out.append("    " + "   ".join((_("Address: {address}").format(address=c.address),
+                                        _("Time: {ms} ms").format(ms=c.duration_ms))))
+    # TRANSLATORS: a step that worked (the mark in the text report, the word in the HTML report).
+    passed = _("ok")
+    # TRANSLATORS: the mark of a failed step in the plain-text report; keep it short.
+    failed = _("FAIL")
+    width = max(4, len(passed), len(failed))
     for s in c.steps:
-        mark = "ok " if s.ok else "FAIL"
+        mark = passed if s.ok else failed
         extra = f" [{s.failure}]" if s.failure else ""
         extra += f" {{{', '.join(s.findings)}}}" if s.findings else ""
-        out.append(f"      {mark:<4} {s.step:<12} {s.ms:>6} ms  {s.detail}{extra}")
+        out.append(f"      {mark:<{width}} {s.step:<12} {s.ms:>6} ms  {s.detail}{extra}")
     if c.tls:
-        out.append(f"    TLS: {c.tls.version or '?'} {c.tls.cipher or ''} "
-                   f"{_('verified') if c.tls.verified else _('NOT verified')}"
+        verified = _("verified") if c.tls.verified else _("NOT verified")
+        out.append(f"    TLS: {c.tls.version or '?'} {c.tls.cipher or ''} {verified}"
                    + (f" ({c.tls.error})" if c.tls.error else ""))
         for cert in c.tls.chain:
-            out.append(f"      {_('certificate')}: {cert.subject}")
-            out.append(f"        {_('issued by')}: {cert.issuer}")
-            out.append(f"        {_('valid')}: {cert.not_before} .. {cert.not_after}")
+            out.append("      " + _("certificate: {subject}").format(subject=cert.subject))
+            out.append("        " + _("issued by: {issuer}").format(issuer=cert.issuer))
+            out.append("        " + _("valid: {start} .. {end}").format(start=cert.not_before, end=cert.not_after))
             out.append(f"        SHA-256: {cert.sha256}")
             if cert.san:
-                out.append(f"        {_('names')}: {', '.join(cert.san)}")
+                out.append("        " + _("names: {names}").format(names=", ".join(cert.san)))
     if c.transcript:
-        out.append(f"    {_('Transcript')}:")
+        out.append("    " + _("Transcript:"))
         out += ["      " + t for t in transcript_lines(c)]
     for a in c.attempts:
         if a.address != c.address and a.family != "none":

@@ -141,7 +141,7 @@ def meta_rows(report: Report) -> list[tuple[str, str]]:
     if inp.get("vpn"):
         rows.append((_("VPN server"), str(inp["vpn"])))
     if inp.get("user"):
-        rows.append((_("Login name"), str(inp["user"]) + " " + _("(the password is never saved)")))
+        rows.append((_("Login name"), _("{user} (the password is never saved)").format(user=inp["user"])))
     rows.append((_("Report ID"), report.report_id or "?"))
     return rows
 
@@ -279,6 +279,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri '
 def render_html(report: Report) -> str:
     """The whole report as one self-contained HTML document (a ``str``)."""
     target = report.input.get("target", "")
+    heading = esc(_("Mail connection report for {target}").format(target=target))
     out: list[str] = [
         "<!DOCTYPE html>",
         f'<html lang="{esc(html_lang(report.language))}">',
@@ -288,27 +289,28 @@ def render_html(report: Report) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
         '<meta name="color-scheme" content="light dark">',
         '<meta name="generator" content="smtpdiag">',
-        f"<title>{esc(_('Mail connection report for {target}').format(target=target))}</title>",
+        f"<title>{heading}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
         "<header>",
-        f"<h1>{esc(_('Mail connection report for {target}').format(target=target))}</h1>",
+        f"<h1>{heading}</h1>",
         "</header>",
         "<main>",
     ]
     out += _verdict_html(report)
     out += _overview_html(report)
-    out.append(f"<h2>{esc(_('About this report'))}</h2>")
+    out.append("<h2>" + esc(_("About this report")) + "</h2>")
     out.append(_dl(meta_rows(report)))
     for key, heading, checks in sections(report):
         if not checks:
             continue
         out.append(f"<h2>{esc(heading)}</h2>")
         if key == "target" and any(c.transcript for c in checks):
-            out.append(f'<p class="muted">{esc(_(TRANSCRIPT_LEGEND))}</p>')
+            out.append('<p class="muted">' + esc(_(TRANSCRIPT_LEGEND)) + "</p>")
         if key == "control":
-            out.append(f'<p class="muted">{esc(_("The same ports on well-known mail servers, to tell a problem of your network from a problem of the server."))}</p>')
+            out.append('<p class="muted">' + esc(_("The same ports on well-known mail servers, to tell a problem "
+                                                    "of your network from a problem of the server.")) + "</p>")
         for c in checks:
             out += _check_html(c, full=c.role == "target" and c.kind != "vpn")
     out += [
@@ -327,19 +329,26 @@ def _verdict_html(report: Report) -> list[str]:
     o = report.overall
     light = o.get("light", "grey")
     cause = str(o.get("cause", ""))
+    result = esc(_("Result"))
+    # TRANSLATORS: {where} is the place of the problem in words, e.g. "your network".
+    where = esc(_("where: {where}").format(where=where_word(str(o.get("where", "unknown")))))
+    advice = esc(_("What to do: {advice}").format(advice=o.get("advice", "")))
+    made = esc(_("Made {created} by smtpdiag {version} on {os}.").format(
+        created=created_words(report.created), version=report.app.get("version", "?"),
+        os=report.environment.get("os", "?")))
     out = [
-        f'<section class="verdict light-{esc(light if light in LIGHTS else "grey")}" aria-label="{esc(_("Result"))}">',
+        f'<section class="verdict light-{esc(light if light in LIGHTS else "grey")}" aria-label="{result}">',
         '<div class="head">',
         f'<span class="big">{light_badge(light, "2.2rem")}</span>',
         (f"<span><strong>{esc(cause_title(cause))}</strong> <code>{esc(cause)}</code>"
-        f' <span class="where">{esc(_("where"))}: {esc(where_word(str(o.get("where", "unknown"))))}</span></span>'),
+        f' <span class="where">{where}</span></span>'),
         "</div>",
         f'<p class="summary">{esc(o.get("summary", ""))}</p>',
-        f'<p class="advice">{esc(_("What to do"))}: {esc(o.get("advice", ""))}</p>',
+        f'<p class="advice">{advice}</p>',
     ]
     if report.environment.get("vpn_active"):
-        out.append(f'<p class="note">{esc(_(VPN_NOTE))}</p>')
-    out.append(f'<p class="muted">{esc(_("Made {created} by smtpdiag {version} on {os}.").format(created=created_words(report.created), version=report.app.get("version", "?"), os=report.environment.get("os", "?")))}</p>')
+        out.append('<p class="note">' + esc(_(VPN_NOTE)) + "</p>")
+    out.append(f'<p class="muted">{made}</p>')
     out.append("</section>")
     return out
 
@@ -348,9 +357,10 @@ def _overview_html(report: Report) -> list[str]:
     targets = [c for c in report.checks if c.role == "target" and c.kind != "vpn"]
     if not targets:
         return []
+    port, result, cause = esc(_("Port")), esc(_("Result")), esc(_("Cause"))
     out = [
         '<div class="scroll"><table class="overview">',
-        f"<thead><tr><th>{esc(_('Port'))}</th><th>{esc(_('Result'))}</th><th>{esc(_('Cause'))}</th></tr></thead>",
+        f"<thead><tr><th>{port}</th><th>{result}</th><th>{cause}</th></tr></thead>",
         "<tbody>",
     ]
     for c in targets:
@@ -373,8 +383,13 @@ def _dl(rows: list[tuple[str, str]]) -> str:
 def _check_html(c: Check, full: bool) -> list[str]:
     """A target port as a full section; a reference or VPN check as a compact row."""
     light = c.light if c.light in LIGHTS else "grey"
+    # TRANSLATORS: {where} is a place code such as network or server (shown as code), {where_words}
+    # the same place in words ("your network").
+    where = esc(_("where: {where} = {where_words}")).format(
+        where=f"<code>{esc(c.where)}</code>", where_words=esc(where_word(c.where)))
+    what_to_do = esc(_("What to do"))
     cause_line = (f"<strong>{esc(cause_title(c.cause))}</strong> <code>{esc(c.cause)}</code> "
-                  f'<span class="where">{esc(_("where"))}: <code>{esc(c.where)}</code> = {esc(where_word(c.where))}</span>')
+                  f'<span class="where">{where}</span>')
     facts = []
     if c.address:
         facts.append((_("Address"), c.address))
@@ -384,10 +399,10 @@ def _check_html(c: Check, full: bool) -> list[str]:
             f'<div class="compact" id="{esc(_anchor(c))}">',
             (f'<p class="line1">{light_badge(light)} <strong>{esc(port_words(c))}</strong> '
             f'<span class="muted mono">{esc(c.host)}</span> <span class="sep">·</span> {cause_line}</p>'),
-            f'<p class="line2">{esc(c.explanation)} <span class="advice">{esc(_("What to do"))}: {esc(c.advice)}</span></p>',
+            f'<p class="line2">{esc(c.explanation)} <span class="advice">{what_to_do}: {esc(c.advice)}</span></p>',
         ]
         if c.steps or c.transcript:
-            out.append(f"<details><summary>{esc(_('Details'))}</summary>")
+            out.append("<details><summary>" + esc(_("Details")) + "</summary>")
             out.append(_dl(facts))
             out += _details_html(c, open_=True)
             out.append("</details>")
@@ -399,7 +414,7 @@ def _check_html(c: Check, full: bool) -> list[str]:
         f'<span class="muted mono">{esc(c.host)}</span></h3>'),
         f"<p>{cause_line}</p>",
         f"<p>{esc(c.explanation)}</p>",
-        f'<p class="advice">{esc(_("What to do"))}: {esc(c.advice)}</p>',
+        f'<p class="advice">{what_to_do}: {esc(c.advice)}</p>',
         _dl(facts),
     ]
     out += _details_html(c, open_=True)
@@ -409,14 +424,16 @@ def _check_html(c: Check, full: bool) -> list[str]:
 
 def _details_html(c: Check, open_: bool) -> list[str]:
     out: list[str] = []
+    also_tried = esc(_("Also tried"))
     for line in other_attempts(c):
-        out.append(f'<p class="muted">{esc(_("Also tried"))}: <span class="mono">{esc(line)}</span></p>')
+        out.append(f'<p class="muted">{also_tried}: <span class="mono">{esc(line)}</span></p>')
     if c.steps:
+        step, result, detail = esc(_("Step")), esc(_("Result")), esc(_("Detail"))
         out += [
-            f"<h4>{esc(_('Steps'))}</h4>",
+            "<h4>" + esc(_("Steps")) + "</h4>",
             '<div class="scroll"><table class="steps">',
-            (f'<thead><tr><th class="step">{esc(_("Step"))}</th><th class="result">{esc(_("Result"))}</th>'
-            f'<th class="ms">ms</th><th class="detail">{esc(_("Detail"))}</th></tr></thead><tbody>'),
+            (f'<thead><tr><th class="step">{step}</th><th class="result">{result}</th>'
+            f'<th class="ms">ms</th><th class="detail">{detail}</th></tr></thead><tbody>'),
         ]
         for s in c.steps:
             light, word = step_result(s)
@@ -431,15 +448,16 @@ def _details_html(c: Check, open_: bool) -> list[str]:
         line = f"{t.version or '?'} {t.cipher or ''} – {verified}"
         if t.error:
             line += f" ({t.error})"
-        out.append(f"<h4>{esc(_('Encryption'))}</h4><p class=\"mono\">{esc(line)}</p>")
+        out.append("<h4>" + esc(_("Encryption")) + f'</h4><p class="mono">{esc(line)}</p>')
         if t.intercepted_by:
-            out.append(f"<p><strong>{esc(_('Read along by'))}:</strong> {esc(t.intercepted_by)}</p>")
+            out.append("<p><strong>" + esc(_("Read along by")) + f":</strong> {esc(t.intercepted_by)}</p>")
         if t.chain:
-            out.append(f"<h4>{esc(_('Certificate chain'))}</h4>")
+            out.append("<h4>" + esc(_("Certificate chain")) + "</h4>")
             for i, cert in enumerate(t.chain):
                 rows = [
                     (_("Subject"), cert.subject),
-                    (_("Issued by"), cert.issuer + (" " + _("(self-signed)") if cert.self_signed else "")),
+                    (_("Issued by"), _("{issuer} (self-signed)").format(issuer=cert.issuer)
+                     if cert.self_signed else cert.issuer),
                     (_("Valid"), f"{cert.not_before} – {cert.not_after}"),
                     ("SHA-256", cert.sha256),
                 ]
@@ -448,7 +466,7 @@ def _details_html(c: Check, open_: bool) -> list[str]:
                 label = _("Server certificate") if i == 0 else _("Issuer certificate {n}").format(n=i)
                 out.append(f'<div class="cert"><strong>{esc(label)}</strong>{_dl(rows)}</div>')
     if c.transcript:
-        out.append(f"<details{' open' if open_ else ''}><summary>{esc(_('Transcript'))}</summary>")
+        out.append(f"<details{' open' if open_ else ''}><summary>" + esc(_("Transcript")) + "</summary>")
         lines = transcript_lines(c)
         body = "\n".join(
             f'<span class="t-{esc(t.dir)}">{esc(text)}</span>' for t, text in zip(c.transcript, lines, strict=False))
@@ -476,30 +494,33 @@ def render_print_html(report: Report) -> str:
     o = report.overall
     target = report.input.get("target", "")
     cell = 'style="padding:2px 6px;"'
+    heading = esc(_("Mail connection report for {target}").format(target=target))
+    what_to_do = esc(_("What to do"))
     out = [
         (f'<html lang="{esc(html_lang(report.language))}"><head><meta charset="utf-8">'
-        f"<title>{esc(_('Mail connection report for {target}').format(target=target))}</title></head><body>"),
-        f'<h1 style="font-size:16pt;">{esc(_("Mail connection report for {target}").format(target=target))}</h1>',
+        f"<title>{heading}</title></head><body>"),
+        f'<h1 style="font-size:16pt;">{heading}</h1>',
         ('<table width="100%" cellspacing="0" cellpadding="8" style="border:1px solid #999999;">'
         f'<tr><td style="background-color:#f4f4f4;">'
         f'<p style="font-size:14pt;">{print_badge(o.get("light", "grey"))} &nbsp; '
         f'<b>{esc(cause_title(str(o.get("cause", ""))))}</b> <code>{esc(o.get("cause", ""))}</code></p>'
         f'<p style="font-size:11pt;">{esc(o.get("summary", ""))}</p>'
-        f'<p><b>{esc(_("What to do"))}:</b> {esc(o.get("advice", ""))}</p>'),
+        f'<p><b>{what_to_do}:</b> {esc(o.get("advice", ""))}</p>'),
     ]
     if report.environment.get("vpn_active"):
-        out.append(f"<p><i>{esc(_(VPN_NOTE))}</i></p>")
+        out.append("<p><i>" + esc(_(VPN_NOTE)) + "</i></p>")
     out.append("</td></tr></table>")
     targets = [c for c in report.checks if c.role == "target" and c.kind != "vpn"]
     if targets:
+        port, result, cause = esc(_("Port")), esc(_("Result")), esc(_("Cause"))
         out.append(f'<table cellspacing="0" style="margin-top:8px;" width="100%"><tr>'
-                   f"<th align=left {cell}>{esc(_('Port'))}</th><th align=left {cell}>{esc(_('Result'))}</th>"
-                   f"<th align=left {cell}>{esc(_('Cause'))}</th></tr>")
+                   f"<th align=left {cell}>{port}</th><th align=left {cell}>{result}</th>"
+                   f"<th align=left {cell}>{cause}</th></tr>")
         for c in targets:
             out.append(f"<tr><td {cell}>{esc(port_words(c))}</td><td {cell}>{print_badge(c.light)}</td>"
                        f"<td {cell}>{esc(cause_title(c.cause))} <code>{esc(c.cause)}</code></td></tr>")
         out.append("</table>")
-    out.append(f'<h2 style="font-size:12pt;">{esc(_("About this report"))}</h2>')
+    out.append('<h2 style="font-size:12pt;">' + esc(_("About this report")) + "</h2>")
     out.append(_print_rows(meta_rows(report)))
     for _key, heading, checks in sections(report):
         if not checks:
@@ -519,13 +540,15 @@ def _print_rows(rows: list[tuple[str, str]], size: str = "9pt") -> str:
 
 
 def _print_check(c: Check, full: bool) -> list[str]:
+    where = esc(_("where: {where} = {where_words}").format(where=c.where, where_words=where_word(c.where)))
+    what_to_do = esc(_("What to do"))
     out = [
         (f'<h3 style="font-size:11pt; margin-top:12px;">{print_badge(c.light)} &nbsp; {esc(port_words(c))} &nbsp; '
         f'<span style="font-weight:normal; color:#555555;">{esc(c.host)}</span></h3>'),
         (f'<p><b>{esc(cause_title(c.cause))}</b> <code>{esc(c.cause)}</code> '
-        f'<span style="color:#555555;">{esc(_("where"))}: {esc(c.where)} = {esc(where_word(c.where))}</span></p>'),
+        f'<span style="color:#555555;">{where}</span></p>'),
         f"<p>{esc(c.explanation)}</p>",
-        f"<p><b>{esc(_('What to do'))}:</b> {esc(c.advice)}</p>",
+        f"<p><b>{what_to_do}:</b> {esc(c.advice)}</p>",
     ]
     if not full:
         return out
@@ -534,15 +557,17 @@ def _print_check(c: Check, full: bool) -> list[str]:
         facts.append((_("Address"), c.address))
     facts.append((_("Time"), f"{c.duration_ms} ms"))
     out.append(_print_rows(facts))
+    also_tried = esc(_("Also tried"))
     for line in other_attempts(c):
-        out.append(f'<p style="font-size:8pt;">{esc(_("Also tried"))}: {esc(line)}</p>')
+        out.append(f'<p style="font-size:8pt;">{also_tried}: {esc(line)}</p>')
     if c.steps:
         cell = 'style="padding:1px 4px; border-bottom:1px solid #cccccc;"'
-        out.append(f'<p style="margin-top:6px;"><b>{esc(_("Steps"))}</b></p>')
+        step, result, detail = esc(_("Step")), esc(_("Result")), esc(_("Detail"))
+        out.append('<p style="margin-top:6px;"><b>' + esc(_("Steps")) + "</b></p>")
         out.append('<table cellspacing="0" width="100%" style="font-size:8pt;">'
-                   f'<tr><th align=left width="13%" {cell}>{esc(_("Step"))}</th>'
-                   f'<th align=left width="11%" {cell}>{esc(_("Result"))}</th>'
-                   f'<th align=right width="6%" {cell}>ms</th><th align=left width="70%" {cell}>{esc(_("Detail"))}</th></tr>')
+                   f'<tr><th align=left width="13%" {cell}>{step}</th>'
+                   f'<th align=left width="11%" {cell}>{result}</th>'
+                   f'<th align=right width="6%" {cell}>ms</th><th align=left width="70%" {cell}>{detail}</th></tr>')
         for s in c.steps:
             light, word = step_result(s)
             out.append(
@@ -554,13 +579,14 @@ def _print_check(c: Check, full: bool) -> list[str]:
         t = c.tls
         verified = _("verified") if t.verified else _("NOT verified")
         line = f"{t.version or '?'} {t.cipher or ''} – {verified}" + (f" ({t.error})" if t.error else "")
-        out.append(f'<p style="margin-top:6px;"><b>{esc(_("Encryption"))}</b>: {esc(line)}</p>')
+        out.append('<p style="margin-top:6px;"><b>' + esc(_("Encryption")) + f"</b>: {esc(line)}</p>")
         if t.intercepted_by:
-            out.append(f"<p><b>{esc(_('Read along by'))}:</b> {esc(t.intercepted_by)}</p>")
+            out.append("<p><b>" + esc(_("Read along by")) + f":</b> {esc(t.intercepted_by)}</p>")
         for i, cert in enumerate(t.chain):
             label = _("Server certificate") if i == 0 else _("Issuer certificate {n}").format(n=i)
             rows = [(_("Subject"), cert.subject),
-                    (_("Issued by"), cert.issuer + (" " + _("(self-signed)") if cert.self_signed else "")),
+                    (_("Issued by"), _("{issuer} (self-signed)").format(issuer=cert.issuer)
+                     if cert.self_signed else cert.issuer),
                     (_("Valid"), f"{cert.not_before} – {cert.not_after}"),
                     ("SHA-256", cert.sha256)]
             if cert.san:
@@ -568,7 +594,7 @@ def _print_check(c: Check, full: bool) -> list[str]:
             out.append(f'<p style="font-size:8pt; margin-top:4px;"><i>{esc(label)}</i></p>')
             out.append(_print_rows(rows, "8pt"))
     if c.transcript:
-        out.append(f'<p style="margin-top:6px;"><b>{esc(_("Transcript"))}</b></p>')
+        out.append('<p style="margin-top:6px;"><b>' + esc(_("Transcript")) + "</b></p>")
         body = "\n".join(esc(line) for line in transcript_lines(c))
         out.append(f'<pre style="font-size:7pt; white-space:pre-wrap;">{body}</pre>')
     return out

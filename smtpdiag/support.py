@@ -46,8 +46,11 @@ def support_summary(report: Report) -> str:
     head = [
         _one_line(_("smtpdiag report {report_id} for {target}").format(
             report_id=report.report_id or "?", target=report.input.get("target", ""))),
-        _one_line("{label}: {word} ({cause}, {where}). {summary}".format(
-            label=_("Result"), word=light_word(_light(o.get("light"))).upper(), cause=o.get("cause", ""),
+        # TRANSLATORS: {light} is the light word in capitals (OK, WARNING, PROBLEM...), {cause} a
+        # cause code such as tls_reset, {where} the place in words ("your network"), {summary}
+        # one or two sentences.
+        _one_line(_("Result: {light} ({cause}, {where}). {summary}").format(
+            light=light_word(_light(o.get("light"))).upper(), cause=o.get("cause", ""),
             where=where_word(str(o.get("where", "unknown"))),
             summary=_shorten(_one_line(o.get("summary", "")), 250))),
     ]

@@ -25,6 +25,7 @@ import truststore
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from .i18n import _
 from .paths import data_dir
 from .records import CertInfo
 
@@ -158,13 +159,18 @@ def check_ca_file(path: str) -> None:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        raise ValueError(f"cannot read the CA file {path}: {exc.strerror or exc}") from None
+        # TRANSLATORS: "CA file": the file of extra trusted root certificates (--ca-file);
+        # {reason} is the operating system's reason, e.g. "No such file or directory".
+        raise ValueError(_("cannot read the CA file {path}: {reason}").format(
+            path=path, reason=exc.strerror or exc)) from None
     if b"-----BEGIN CERTIFICATE-----" not in data:
-        raise ValueError(f"{path} contains no PEM certificate")
+        # TRANSLATORS: PEM is the text format of certificates ("-----BEGIN CERTIFICATE-----").
+        raise ValueError(_("{path} contains no PEM certificate").format(path=path))
     try:
         ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)
     except ssl.SSLError as exc:
-        raise ValueError(f"{path} is not a valid certificate file ({exc.reason})") from None
+        raise ValueError(_("{path} is not a valid certificate file ({reason})").format(
+            path=path, reason=exc.reason)) from None
 
 
 def _name(name: x509.Name) -> str:

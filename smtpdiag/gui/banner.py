@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..report import Report
 from . import lights
 
@@ -145,7 +145,8 @@ class Banner(QFrame):
         if total:
             self.progress.setRange(0, total)
             self.progress.setValue(done)
-            text = _("{done} of {total} tests done · {seconds:.0f} s").format(
+            text = ngettext("{done} of {total} test done · {seconds:.0f} s",
+                            "{done} of {total} tests done · {seconds:.0f} s", total).format(
                 done=done, total=total, seconds=seconds)
         else:
             text = _("Starting · {seconds:.0f} s").format(seconds=seconds)

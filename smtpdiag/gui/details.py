@@ -32,7 +32,7 @@ def _row(*cells: str, header: bool = False) -> str:
 
 def steps_html(steps: list[Step]) -> str:
     if not steps:
-        return f"<p><i>{escape(_('No step has finished yet.'))}</i></p>"
+        return "<p><i>" + escape(_("No step has finished yet.")) + "</i></p>"
     rows = [_row(escape(_("Step")), escape(_("Result")), escape(_("Time")), escape(_("What happened")),
                  header=True)]
     for s in steps:
@@ -69,11 +69,11 @@ def overview_html(check: Check, steps: list[Step], controls: list[Check], finish
     facts.append((_("Check id"), f"<code>{escape(check.id)}</code>"))
     parts.append('<table cellspacing="0" cellpadding="2">'
                  + "".join(_row(f"<b>{escape(k)}</b>", v) for k, v in facts) + "</table>")
-    parts.append(f"<h4>{escape(_('Steps'))}</h4>")
+    parts.append("<h4>" + escape(_("Steps")) + "</h4>")
     parts.append(steps_html(steps))
     others = [a for a in check.attempts if a.address != check.address and a.family != "none"]
     if others:
-        parts.append(f"<h4>{escape(_('Other addresses tried'))}</h4><ul>")
+        parts.append("<h4>" + escape(_("Other addresses tried")) + "</h4><ul>")
         for a in others:
             failed = [s for s in a.steps if s.failure and s.failure != "not_tried"]
             what = (f"{escape(failed[0].step)}: <code>{escape(failed[0].failure or '')}</code> "
@@ -81,7 +81,8 @@ def overview_html(check: Check, steps: list[Step], controls: list[Check], finish
             parts.append(f"<li>{escape(a.family)} <code>{escape(a.address or '')}</code>: {what}</li>")
         parts.append("</ul>")
     if controls:
-        parts.append(f"<h4>{escape(_('Other mail servers on port {port}').format(port=check.port))}</h4><ul>")
+        heading = _("Other mail servers on port {port}").format(port=check.port)
+        parts.append(f"<h4>{escape(heading)}</h4><ul>")
         for c in controls:
             status = status_word(c) if c.cause in CAUSES else c.cause
             parts.append(f"<li>{escape(c.host)}: {escape(lights.word(c.light))} – {escape(status)} "
@@ -93,7 +94,7 @@ def overview_html(check: Check, steps: list[Step], controls: list[Check], finish
 def certificates_html(check: Check) -> str:
     tls = check.tls
     if tls is None:
-        return f"<p>{escape(_('No encrypted connection was made, so there is no certificate to show.'))}</p>"
+        return "<p>" + escape(_("No encrypted connection was made, so there is no certificate to show.")) + "</p>"
     facts = [
         (_("Encryption"), escape(f"{tls.version or '?'} {tls.cipher or ''}".strip())),
         (_("Certificate accepted"), escape(_("yes") if tls.verified else _("no"))),
@@ -120,7 +121,7 @@ def certificates_html(check: Check) -> str:
         parts.append('<table cellspacing="0" cellpadding="2">'
                      + "".join(_row(f"<b>{escape(k)}</b>", v) for k, v in rows) + "</table>")
     if not tls.chain:
-        parts.append(f"<p>{escape(_('The server sent no certificate.'))}</p>")
+        parts.append("<p>" + escape(_("The server sent no certificate.")) + "</p>")
     return "".join(parts)
 
 

@@ -62,6 +62,7 @@ class AdvancedOptions(QWidget):
         ports_hint = QLabel(_("Port numbers, separated by spaces. Add “:implicit” for SSL/TLS or "
                               "“:starttls” for STARTTLS."), self)
         ports_hint.setEnabled(False)  # drawn in the palette's disabled (secondary) text colour
+        ports_hint.setWordWrap(True)
         form.addRow(_("&Ports to test:"), self.ports)
         form.addRow("", ports_hint)
 

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..causes import CAUSES, title
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..records import Check, Step
 from ..report import MODE_WORDS, Report, with_words
 from . import lights
@@ -363,7 +363,9 @@ class ResultsModel(QAbstractTableModel):
                     return _("Also blocked"), _("Other servers: also blocked")
                 return _("Also fail"), _("Other servers: also fail")
             return _("Fail"), _("Other servers: fail")
-        text = _("{working} of {total} work").format(working=len(working), total=len(tested))
+        # TRANSLATORS: how many of the other mail servers work on this port, e.g. "2 of 3 work".
+        text = ngettext("{working} of {total} works", "{working} of {total} work", len(working)).format(
+            working=len(working), total=len(tested))
         return text, _("Other servers: {text}").format(text=text)
 
     # -- helpers --------------------------------------------------------------------------
