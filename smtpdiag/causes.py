@@ -116,7 +116,7 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("tcp_refused", "*"): (
         N_("The connection to {port_words} was refused."),
-        N_("The server may not offer {port_words}, or a firewall blocks it. Try another port."),
+        N_("The server may not offer {port_words}, or a firewall is in the way. Try another port."),
     ),
     ("tcp_unreachable", "*"): (
         N_("Your network cannot reach {host}: there is no way to it from here."),

@@ -294,6 +294,13 @@ def _without_lang(argv: list[str]) -> list[str]:
     return out
 
 
+def _no_screen() -> bool:
+    """Linux/BSD without X11 or Wayland (an SSH session, a server): Qt would abort."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def window_main(argv: list[str]) -> int:
     """Everything that opens the window: parse, then import Qt."""
     argv = _without_lang(argv)
@@ -325,6 +332,13 @@ def window_main(argv: list[str]) -> int:
         except BadInput as exc:
             raise UsageError(str(exc)) from None
         mode, value = "check", argv[0]
+    if _no_screen():
+        if mode == "demo":
+            sys.stderr.write(_("smtpdiag: no screen to show the window on; here is the demo as text "
+                               "(smtpdiag demo --text).") + "\n")
+            return cmd_demo_text(["--text", *([value] if value else [])])
+        raise UsageError(_("no screen to show the window on; use 'smtpdiag check TARGET' or "
+                           "'smtpdiag demo --text' here"))
     try:
         from .gui.app import run_app
     except ImportError as exc:

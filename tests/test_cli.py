@@ -116,3 +116,16 @@ def test_no_module_outside_gui_imports_qt() -> None:
         if re.search(r"^\s*(from|import)\s+(PySide6|shiboken6)", text, re.M):
             offenders.append(str(path))
     assert offenders == []
+
+
+def test_without_a_screen_the_demo_prints_text_and_the_window_says_why() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["LANGUAGE"] = "en"
+    demo = subprocess.run([sys.executable, "-m", "smtpdiag", "demo", "healthy"], capture_output=True, text=True,
+                          timeout=60, env=env, stdin=subprocess.DEVNULL, cwd=ROOT)
+    assert demo.returncode == 0
+    assert "no screen" in demo.stderr and "Everything works" in demo.stdout
+    window = subprocess.run([sys.executable, "-m", "smtpdiag", "mail.example.com"], capture_output=True,
+                            text=True, timeout=60, env=env, stdin=subprocess.DEVNULL, cwd=ROOT)
+    assert window.returncode == 64 and "Traceback" not in window.stderr
+    assert "smtpdiag check" in window.stderr
