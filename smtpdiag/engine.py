@@ -26,6 +26,7 @@ from .discover import DISCOVERY_CHECK_ID, discover, discovery_check, planned_che
 from .net import Network, ProbeError
 from .records import Attempt, Check, Step, TranscriptLine
 from .smtp_probe import ProbeSettings, probe_smtp
+from .causes import CAUSES
 from .verdict import classify
 
 
@@ -150,6 +151,7 @@ class Diagnosis:
         self._resolutions: dict[str, HostResolution] = {}
         self._threads: list[threading.Thread] = []
         self._coordinator: threading.Thread | None = None
+        self._check_done = threading.Event()  # pulsed whenever a check finishes
         self._t0 = 0.0
 
     # -- planning ------------------------------------------------------------------
@@ -287,10 +289,28 @@ class Diagnosis:
         except Exception as exc:  # noqa: BLE001 - a bug must not hang the run; record it
             attempts = [Attempt("none", None, (Step(
                 "connect", False, 0, f"internal error: {type(exc).__name__}: {exc}", "cancelled"),))]
-        done = self._finalise(check, attempts, int((time.monotonic() - t) * 1000), controls=None)
+        duration = int((time.monotonic() - t) * 1000)
+        done = self._finalise(check, attempts, duration, controls=None)
+        if check.role == "target" and check.kind == "smtp" and CAUSES[done.cause].where == "by_control":
+            # Who is at fault depends on the reference servers: wait for them on this
+            # port, so that the row's words are final when it is shown.
+            done = self._finalise(check, attempts, duration, controls=self._controls_for(check.port))
         with self._lock:
             self._results[check.id] = done
+        self._check_done.set()
         self.on_event(CheckFinished(done))
+
+    def _controls_for(self, port: int) -> list[Check]:
+        """The reference servers' finished checks on *port*, once all of them are done."""
+        wanted = [c.id for c in self._planned if c.role == "control" and c.port == port]
+        while not self.cancel_event.is_set():
+            with self._lock:
+                if all(i in self._results for i in wanted):
+                    return [self._results[i] for i in wanted]
+                self._check_done.clear()
+            self._check_done.wait(0.1)
+        with self._lock:
+            return [self._results[i] for i in wanted if i in self._results]
 
     def _on_step(self, check_id_: str) -> Callable[[Step], None]:
         return lambda step: self.on_event(StepRecorded(check_id_, step))

@@ -136,3 +136,14 @@ def test_every_cause_of_the_contract_is_reproduced_end_to_end() -> None:
         "vpn_unverifiable": "test_vpn.py",
     }
     assert set(CAUSES) - by_scenario - set(elsewhere) == set()
+
+
+def test_a_rows_words_are_final_when_it_is_shown() -> None:
+    """A port whose fault depends on the reference servers is reported once, with them."""
+    events: list[object] = []
+    with start_scenario("mobile-2012") as sim:
+        report = Diagnosis(sim.config(timeout=TIMEOUT), network=sim.network, on_event=events.append).run()
+    live = {e.check.id: e.check for e in events if isinstance(e, CheckFinished)}
+    for check in report.targets:
+        assert (live[check.id].cause, live[check.id].where, live[check.id].explanation) == \
+            (check.cause, check.where, check.explanation)
