@@ -21,12 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import report as reportmod
+from .causes import CAUSES
 from .config import PortSpec, RunConfig, VpnSpec
 from .discover import DISCOVERY_CHECK_ID, discover, discovery_check, planned_check
 from .net import Network, ProbeError
 from .records import Attempt, Check, Step, TranscriptLine
 from .smtp_probe import ProbeSettings, probe_smtp
-from .causes import CAUSES
 from .verdict import classify
 
 

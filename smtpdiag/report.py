@@ -375,7 +375,8 @@ def _check_details(c: Check) -> list[str]:
         out += ["      " + t for t in transcript_lines(c)]
     for a in c.attempts:
         if a.address != c.address and a.family != "none":
-            failed = [s for s in a.steps if s.failure]
-            if failed:
-                out.append(f"    {a.family} ({a.address}): {failed[0].step} {failed[0].failure}: {failed[0].detail}")
+            failures = [s for s in a.steps if s.failure]
+            if failures:
+                first = failures[0]
+                out.append(f"    {a.family} ({a.address}): {first.step} {first.failure}: {first.detail}")
     return out

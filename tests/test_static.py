@@ -1,0 +1,36 @@
+"""The static checks of scripts/check (ruff, mypy) as part of the test run, so main stays clean."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _module_available(name: str) -> bool:
+    return subprocess.run([sys.executable, "-m", name, "--version"], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not _module_available("ruff"), reason="ruff is not installed (pip install '.[test]')")
+def test_ruff_finds_nothing() -> None:
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "smtpdiag", "tests", "scripts", "benchmarks"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(not _module_available("mypy"), reason="mypy is not installed (pip install '.[test]')")
+def test_mypy_finds_nothing(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path), "smtpdiag"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_check_script_runs_both() -> None:
+    text = (ROOT / "scripts" / "check").read_text()
+    assert "ruff check" in text and "mypy" in text
+    assert shutil.which("bash")
