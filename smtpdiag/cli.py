@@ -294,6 +294,21 @@ def _without_lang(argv: list[str]) -> list[str]:
     return out
 
 
+def print_saved_report(path: str) -> int:
+    """``smtpdiag view`` without a screen (support staff over SSH): the report as text."""
+    from .report import Report, ReportError, render_text
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            report = Report.loads(fh.read())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(_("cannot read {path}: {reason}").format(path=path, reason=exc)) from None
+    except ReportError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    sys.stdout.write(render_text(report))
+    return 0
+
+
 def _no_screen() -> bool:
     """Linux/BSD without X11 or Wayland (an SSH session, a server): Qt would abort."""
     if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
@@ -337,6 +352,8 @@ def window_main(argv: list[str]) -> int:
             sys.stderr.write(_("smtpdiag: no screen to show the window on; here is the demo as text "
                                "(smtpdiag demo --text).") + "\n")
             return cmd_demo_text(["--text", *([value] if value else [])])
+        if mode == "view" and value:
+            return print_saved_report(value)
         raise UsageError(_("no screen to show the window on; use 'smtpdiag check TARGET' or "
                            "'smtpdiag demo --text' here"))
     try:

@@ -129,3 +129,21 @@ def test_without_a_screen_the_demo_prints_text_and_the_window_says_why() -> None
                             text=True, timeout=60, env=env, stdin=subprocess.DEVNULL, cwd=ROOT)
     assert window.returncode == 64 and "Traceback" not in window.stderr
     assert "smtpdiag check" in window.stderr
+
+
+def test_view_without_a_screen_prints_the_saved_report(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["LANGUAGE"] = "en"
+    saved = tmp_path / "r.json"
+    made = run("check", "127.0.0.1", "--port", str(closed_port()), "--no-control", "--timeout", "1",
+               "--format", "json", "--output", str(saved))
+    assert made.returncode == 2
+    shown = subprocess.run([sys.executable, "-m", "smtpdiag", "view", str(saved)], capture_output=True, text=True,
+                           timeout=60, env=env, stdin=subprocess.DEVNULL, cwd=ROOT)
+    assert shown.returncode == 0 and "tcp_refused" in shown.stdout and "Refused" in shown.stdout
+    broken = tmp_path / "broken.json"
+    broken.write_text("{ not json")
+    bad = subprocess.run([sys.executable, "-m", "smtpdiag", "view", str(broken)], capture_output=True, text=True,
+                         timeout=60, env=env, stdin=subprocess.DEVNULL, cwd=ROOT)
+    assert bad.returncode == 64 and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and "not an smtpdiag report" in bad.stderr
