@@ -9,7 +9,19 @@ DEFAULT_PORTS = ("25:starttls", "465:implicit", "587:starttls", "2525:starttls")
 
 # Large public submission servers, tested on the same ports as the target to tell
 # "your network" from "the server".  Tests always override these (--control/--no-control).
-DEFAULT_CONTROLS = ("smtp.gmail.com", "smtp.mail.yahoo.com", "smtp.sendgrid.net")
+DEFAULT_CONTROLS = ("smtp.gmail.com", "smtp.mail.yahoo.com", "smtp.sendgrid.net", "smtp.mailgun.org")
+
+# The ports well-known reference servers serve.  A reference server is only tested
+# on these (a closed port would say nothing about the customer's network);
+# servers not listed here are tested on every port.
+KNOWN_CONTROL_PORTS: dict[str, frozenset[int]] = {
+    "smtp.gmail.com": frozenset({25, 465, 587}),
+    "smtp.mail.yahoo.com": frozenset({465, 587}),
+    "smtp.sendgrid.net": frozenset({25, 465, 587, 2525}),
+    "smtp.mailgun.org": frozenset({25, 465, 587, 2525}),
+    "smtp.office365.com": frozenset({587}),
+    "smtp-mail.outlook.com": frozenset({587}),
+}
 
 
 @dataclass(frozen=True)

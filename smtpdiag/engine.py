@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from . import report as reportmod
 from .causes import CAUSES
-from .config import PortSpec, RunConfig, VpnSpec
+from .config import KNOWN_CONTROL_PORTS, PortSpec, RunConfig, VpnSpec
 from .discover import DISCOVERY_CHECK_ID, discover, discovery_check, planned_check
 from .net import Network, ProbeError
 from .records import Attempt, Check, Step, TranscriptLine
@@ -162,7 +162,10 @@ class Diagnosis:
             checks.append(Check(check_id("target", c.host, p.port), "smtp", "target", c.host, p.port, p.mode,
                                 cause="", light="grey", where="unknown"))
         for i, ctrl in enumerate(c.controls):
+            served = KNOWN_CONTROL_PORTS.get(ctrl)
             for p in c.ports:
+                if served is not None and p.port not in served:
+                    continue
                 checks.append(Check(check_id("control", ctrl, p.port, index=i), "smtp", "control", ctrl,
                                     p.port, p.mode, cause="", light="grey", where="unknown"))
         for v in c.vpn:

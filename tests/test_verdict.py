@@ -237,3 +237,19 @@ def test_a_family_without_a_route_here_is_not_a_partial_failure() -> None:
     v = classify([attempt("ipv4", TIMEOUT), attempt("ipv6", no_route)], 587)
     assert (v.cause, v.attempt) == ("tcp_timeout", 0)
     assert classify([attempt("ipv6", no_route)], 587).cause == "tcp_unreachable"
+
+
+def test_well_known_reference_servers_are_tested_only_on_ports_they_serve() -> None:
+    from smtpdiag.config import DEFAULT_CONTROLS, DEFAULT_PORTS, RunConfig
+    from smtpdiag.engine import Diagnosis
+    from smtpdiag.target import parse_port
+
+    config = RunConfig("mail.example", "mail.example", tuple(parse_port(p) for p in DEFAULT_PORTS),
+                       controls=(*DEFAULT_CONTROLS, "ref.example"))
+    planned = {(c.host, c.port) for c in Diagnosis(config).plan() if c.role == "control"}
+    assert ("smtp.gmail.com", 2525) not in planned and ("smtp.gmail.com", 587) in planned
+    assert {p for h, p in planned if h == "smtp.sendgrid.net"} == {25, 465, 587, 2525}
+    assert {p for h, p in planned if h == "ref.example"} == {25, 465, 587, 2525}  # unknown: every port
+    # every default port has at least two reference servers
+    for port in (25, 465, 587, 2525):
+        assert sum(1 for _h, p in planned if p == port) >= 3
