@@ -358,6 +358,8 @@ class ResultsModel(QAbstractTableModel):
                 return _("Same warning"), _("Other servers: same warning")
             return _("Work, with warnings"), _("Other servers: work, with warnings")
         if not working:
+            if all(c.cause.startswith("dns_") for c in tested):
+                return _("Names not found"), _("Other servers: their names cannot be looked up either")
             if item.state == "done" and check.light == "red":
                 if check.where == "network":
                     return _("Also blocked"), _("Other servers: also blocked")
