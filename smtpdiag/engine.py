@@ -236,10 +236,8 @@ class Diagnosis:
                        cause="", light="grey", where="unknown") for p in ports[len(c.ports):]]
         self.config = dataclasses.replace(c, host=found.host, ports=tuple(ports))
         with self._lock:
-            self._planned = [chk for chk in self._planned if chk not in waiting]
-            first_control = next((i for i, chk in enumerate(self._planned) if chk.role != "target"),
-                                 len(self._planned))
-            self._planned[1:first_control] = [*self._planned[1:first_control], *targets, *extra]
+            rest = [chk for chk in self._planned if chk not in waiting and chk.kind != "dns"]
+            self._planned = [self._planned[0], *targets, *extra, *rest]  # the discovery row stays first
             planned = tuple(self._planned)
             finished = list(self._results.values())
         if extra:
@@ -390,8 +388,6 @@ class Diagnosis:
     # -- verdicts --------------------------------------------------------------------
     def _finalise(self, check: Check, attempts: list[Attempt], duration_ms: int,
                   controls: list[Check] | None) -> Check:
-        if self.cancel_event.is_set() and not attempts:
-            attempts = []
         verdict = classify(attempts, check.port, controls or [],
                            intercept_kind=_intercept_kind(attempts), family_partial=check.kind == "smtp")
         chosen = attempts[verdict.attempt] if attempts else None
