@@ -145,12 +145,11 @@ def anyconnect_markers(answer: HttpAnswer) -> list[str]:
 
 
 def verifying_context(net: Network) -> ssl.SSLContext:
-    """The system's trust store, plus any CA the network brings (the demo's own CA)."""
-    context = ssl.create_default_context()
-    extra = net.extra_ca_pem()
-    if extra:
-        context.load_verify_locations(cadata=extra)
-    return context
+    """The operating system's trust store (as for mail), plus any CA the network brings
+    (the demo's own CA)."""
+    from ..tls import make_context
+
+    return make_context(None, net.extra_ca_pem())
 
 
 def unverified_context_for_reachability_only() -> ssl.SSLContext:
