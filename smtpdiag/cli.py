@@ -202,11 +202,14 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
         if name not in SCENARIOS:
             raise UsageError(_("There is no scenario '{name}'. Scenarios: {names}").format(
                 name=name, names=", ".join(SCENARIOS)))
+    if args.format == "html" and len(names) > 1:
+        raise UsageError(_("--format html makes one page: name one SCENARIO (see --list)"))
     from .engine import Diagnosis
 
-    outputs = []
-    worst = 0
-    for name in names:
+    as_list = args.format == "json" and len(names) > 1
+    if as_list:
+        sys.stdout.write("[\n")  # several reports: one JSON array, written as they finish
+    for index, name in enumerate(names):
         sc = SCENARIOS[name]
         with start_scenario(name) as sim:
             config = sim.config(timeout=args.timeout, vpn=sim.vpn_specs(), vpn_host=sim.vpn_host)
@@ -221,12 +224,15 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
             # TRANSLATORS: heading of a practice scenario: "=== Scenario: name - title ===".
             label, title, description = _("Scenario"), _(sc.title), _(sc.description)
             header = f"=== {label}: {name} - {title} ===\n{description}\n\n"
-            outputs.append(header + render(report, "text"))
+            out = header + render(report, "text") + "\n"
+        elif as_list:
+            out = ("," if index else "") + render(report, "json")
         else:
-            outputs.append(render(report, args.format))
-        worst = max(worst, EXIT_BY_LIGHT[report.overall["light"]])
-        sys.stdout.write(outputs[-1] + ("\n" if args.format == "text" else ""))
+            out = render(report, args.format)
+        sys.stdout.write(out)
         sys.stdout.flush()
+    if as_list:
+        sys.stdout.write("]\n")
     return 0
 
 

@@ -147,3 +147,13 @@ def test_view_without_a_screen_prints_the_saved_report(tmp_path: Path) -> None:
                          timeout=60, env=env, stdin=subprocess.DEVNULL, cwd=ROOT)
     assert bad.returncode == 64 and "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1 and "not an smtpdiag report" in bad.stderr
+
+
+def test_demo_text_shows_every_light_without_internet() -> None:
+    result = run("demo", "--text", "--format", "json", "--timeout", "0.4", timeout=120)
+    assert result.returncode == 0, result.stderr
+    reports = json.loads(result.stdout)
+    assert len(reports) >= 25
+    lights = {c["light"] for r in reports for c in r["checks"]}
+    assert lights == {"green", "amber", "red", "grey"}
+    assert {r["overall"]["light"] for r in reports} >= {"green", "amber", "red"}
