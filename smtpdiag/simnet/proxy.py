@@ -348,6 +348,8 @@ class _Relay:
             first = False
             if action != "forward":
                 await self._act(action)
+            if self.up_w.is_closing():
+                break
             self.up_w.write(data)
             await self.up_w.drain()
         self._send_eof(self.up_w)
@@ -356,6 +358,8 @@ class _Relay:
         assert self.up_r is not None
         while data := await self.up_r.read(CHUNK):
             self.server_spoke = True
+            if self.client_w.is_closing():
+                break
             self.client_w.write(data)
             await self.client_w.drain()
         if not self.stalled:

@@ -128,7 +128,7 @@ async def endless_greeting(reader: asyncio.StreamReader, writer: asyncio.StreamW
     writer.write(b"220 ")
     block = b"a" * CHUNK
     sent = 0
-    while sent < ENDLESS_LIMIT:
+    while sent < ENDLESS_LIMIT and not writer.is_closing():
         writer.write(block)
         await writer.drain()  # waits while the client does not read: bounded memory
         sent += len(block)
@@ -138,6 +138,8 @@ async def endless_greeting(reader: asyncio.StreamReader, writer: asyncio.StreamW
 async def drip_greeting(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                         options: RawOptions) -> None:
     for byte in f"220 {options.name} ESMTP\r\n".encode("ascii"):
+        if writer.is_closing():
+            return
         writer.write(bytes((byte,)))
         await writer.drain()
         await asyncio.sleep(options.interval)
@@ -160,7 +162,7 @@ async def random_bytes(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
     junk = garbage(options.seed)
     writer.write(junk)
     await writer.drain()
-    while await reader.read(CHUNK):
+    while await reader.read(CHUNK) and not writer.is_closing():
         writer.write(junk)
         await writer.drain()
 
