@@ -212,7 +212,7 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
     for index, name in enumerate(names):
         sc = SCENARIOS[name]
         with start_scenario(name) as sim:
-            config = sim.config(timeout=args.timeout, vpn=sim.vpn_specs(), vpn_host=sim.vpn_host)
+            config = sim.demo_config(timeout=args.timeout)
             diagnosis = Diagnosis(config, network=sim.network)
             try:
                 report = diagnosis.run()

@@ -140,7 +140,7 @@ class DiagnosisRunner(QObject):
             from ..simnet.scenarios import start_scenario
 
             with start_scenario(name) as sim:
-                yield sim.config(timeout=timeout), sim.network
+                yield sim.demo_config(timeout=timeout), sim.network
 
         return self._start(setup)
 

@@ -321,7 +321,7 @@ class ResultsModel(QAbstractTableModel):
 
     def _light_sentence(self, item: _Row) -> str:
         """E.g. "Port 465: Problem – Encryption cut off" (accessible name of the light)."""
-        name = " ".join(x for x in self._connection(item.check) if x) if item.check.kind == "vpn" \
+        name = ", ".join(x for x in self._connection(item.check) if x) if item.check.kind == "vpn" \
             else self._connection(item.check)[0]
         if item.state == "done":
             return _("{name}: {light} – {status}").format(

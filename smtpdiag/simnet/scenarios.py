@@ -172,6 +172,7 @@ class Scenario:
     demo_user: str | None = None
     demo_password: str | None = field(default=None, repr=False)
     vpn_silent: frozenset[str] = frozenset()  # VPN protocols the network swallows
+    vpn_in_demo: bool = False  # the demo also tests the world's VPN server (part of the story)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "expected", _frozen(self.expected))
@@ -241,6 +242,7 @@ def _scenarios() -> list[Scenario]:
                      587: ProxyRule.of("reset_on_clienthello")},
             target_servers=by_port({2525: None}),
             vpn_silent=frozenset({"openvpn-udp", "openvpn-tcp"}),
+            vpn_in_demo=True,
         ),
         Scenario(
             "port25-blocked", N_("Port 25 blocked"),
@@ -516,6 +518,13 @@ class RunningScenario:
         self.servers.close()
 
     vpn_host = VPN_HOST
+
+    def demo_config(self, timeout: float = DEFAULT_TIMEOUT) -> RunConfig:
+        """What the demo runs: :meth:`config`, plus the VPN server where the scenario's
+        story includes it (a VPN check always waits a full timeout for WireGuard)."""
+        if self.scenario.vpn_in_demo:
+            return self.config(timeout=timeout, vpn=self.vpn_specs(), vpn_host=VPN_HOST)
+        return self.config(timeout=timeout)
 
     def vpn_specs(self) -> tuple[VpnSpec, ...]:
         """Every VPN protocol toward the world's VPN server, on its usual port."""

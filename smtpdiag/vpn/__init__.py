@@ -54,7 +54,7 @@ PROTOCOLS: dict[str, tuple[str, int]] = {
 # The product names people know, for the explanation's {product}.
 PROTOCOL_NAMES: dict[str, str] = {
     "ike": N_("IKEv2/IPsec (UDP 500)"),
-    "ike-natt": N_("IKEv2/IPsec with NAT traversal (UDP 4500)"),
+    "ike-natt": N_("IKEv2/IPsec NAT-T (UDP 4500)"),
     "openvpn-udp": N_("OpenVPN over UDP"),
     "openvpn-tcp": N_("OpenVPN over TCP"),
     "pptp": N_("PPTP"),
