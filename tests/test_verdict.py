@@ -253,3 +253,13 @@ def test_well_known_reference_servers_are_tested_only_on_ports_they_serve() -> N
     # every default port has at least two reference servers
     for port in (25, 465, 587, 2525):
         assert sum(1 for _h, p in planned if p == port) >= 3
+
+
+def test_the_cause_reference_for_support_staff_is_current() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, str(root / "scripts" / "causes_doc.py"), "--check"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, "docs/causes.md is out of date: run python scripts/causes_doc.py"
