@@ -666,3 +666,20 @@ def test_runs_with_and_without_a_vpn_say_who_blocks(qtbot, make_window, monkeypa
     advice = window.banner.advice.text()
     assert "With the VPN, ports 25, 465, 587 and 2525 work" in advice and "provider" in advice
     assert "VPN on (tun0)" in window.banner.context.text()
+
+
+def test_the_vpn_field_adds_rows_for_each_vpn_protocol(qtbot, make_window):  # type: ignore[no-untyped-def]
+    from smtpdiag.simnet.scenarios import VPN_HOST
+
+    with start_scenario("mobile-2012") as sim:
+        window = make_window(network=sim.network)
+        fast_options(window, ports="587")
+        window.advanced.vpn.setText(f"{VPN_HOST}:pptp {VPN_HOST}:openvpn-udp")
+        type_target(qtbot, window, TARGET)
+        with qtbot.waitSignal(window.runner.finished, timeout=10000):
+            press_enter(qtbot, window.target.lineEdit())
+    shown = rows(window)
+    assert [r["connection"] for r in shown] == ["Port 587", "PPTP", "OpenVPN over UDP"]
+    assert [r["word"] for r in shown] == ["Problem", "OK", "Problem"]
+    assert shown[1]["status"] == title("vpn_reachable")
+    assert "stay silent to strangers" in str(shown[2]["meaning"])

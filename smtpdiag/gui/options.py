@@ -86,7 +86,8 @@ class AdvancedOptions(QWidget):
         form.addRow(_("&Time limit for each step:"), self.timeout)
 
         self.vpn = QLineEdit(self)
-        self.vpn.setPlaceholderText(_("optional, e.g. vpn.example.com"))
+        self.vpn.setPlaceholderText(_("optional, e.g. vpn.example.com, or vpn.example.com:openvpn-tcp:443 "
+                                      "for one protocol on another port"))
         self.vpn.setClearButtonEnabled(True)
         form.addRow(_("Also test &VPN server:"), self.vpn)
 
@@ -163,7 +164,8 @@ class AdvancedOptions(QWidget):
         user = self.user.text()
         return argparse.Namespace(
             port=ports or None,
-            vpn=[self.vpn.text().strip()] if self.vpn.text().strip() else None,
+            # several servers or HOST:PROTOCOL[:PORT] entries, separated by spaces or commas
+            vpn=self.vpn.text().replace(",", " ").split() or None,
             control=controls or None,
             no_control=not self.compare.isChecked(),
             timeout=float(self.timeout.value()),
