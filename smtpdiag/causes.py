@@ -277,14 +277,18 @@ def title(code: str) -> str:
     return _(CAUSES[code].title)
 
 
-def port_words(ports: object) -> str:
-    """ "port 465", or "ports 465 and 587" for a list of ports."""
+def port_list(ports: object) -> str:
+    """ "465", or "25, 465 and 587" for a list of ports."""
     numbers = [str(p) for p in ports] if isinstance(ports, (list, tuple)) else [str(ports)]
     if len(numbers) == 1:
-        joined = numbers[0]
-    else:
-        joined = _("{first} and {last}").format(first=", ".join(numbers[:-1]), last=numbers[-1])
-    return ngettext("port {ports}", "ports {ports}", len(numbers)).format(ports=joined)
+        return numbers[0]
+    return _("{first} and {last}").format(first=", ".join(numbers[:-1]), last=numbers[-1])
+
+
+def port_words(ports: object) -> str:
+    """ "port 465", or "ports 465 and 587" for a list of ports."""
+    count = len(ports) if isinstance(ports, (list, tuple)) else 1
+    return ngettext("port {ports}", "ports {ports}", count).format(ports=port_list(ports))
 
 
 def explain(code: str, where: str, **context: object) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import __version__
-from .causes import explain, light_word, port_words, title, where_word
+from .causes import explain, light_word, port_list, port_words, title, where_word
 from .config import RunConfig
 from .i18n import N_, _, current_language, ngettext
 from .records import Check
@@ -61,10 +61,7 @@ MODE_WORDS = {"implicit": N_("SSL/TLS"), "starttls": N_("STARTTLS")}
 
 
 def _ports(checks: list[Check]) -> str:
-    ports = [str(c.port) for c in checks]
-    if len(ports) == 1:
-        return ports[0]
-    return _("{first} and {last}").format(first=", ".join(ports[:-1]), last=ports[-1])
+    return port_list([c.port for c in checks])
 
 
 def _broken_sentence(group: list[Check]) -> str:
