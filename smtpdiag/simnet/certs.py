@@ -114,6 +114,21 @@ def interception_ca(product: str) -> trustme.CA:
     return _cached(("interception-ca", product), lambda: _make_interception_ca(info))
 
 
+def _self_issued(name: x509.Name, key: ec.EllipticCurvePrivateKey,
+                 days_before: int) -> x509.CertificateBuilder:
+    """A certificate that names itself as issuer, valid from *days_before* days ago for ten years."""
+    now = dt.datetime.now(dt.UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=days_before))
+        .not_valid_after(now + dt.timedelta(days=3650))
+    )
+
+
 def _make_interception_ca(info: InterceptionProduct) -> trustme.CA:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([
@@ -121,15 +136,8 @@ def _make_interception_ca(info: InterceptionProduct) -> trustme.CA:
         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, info.unit),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, info.organization),
     ])
-    now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=365))
-        .not_valid_after(now + dt.timedelta(days=3650))
+        _self_issued(name, key, days_before=365)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
                        critical=False)
@@ -188,15 +196,8 @@ def _make_server_cert(kind: CertKind, names: tuple[str, ...]) -> trustme.LeafCer
 def _make_self_signed(names: tuple[str, ...]) -> trustme.LeafCert:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
-    now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=30))
-        .not_valid_after(now + dt.timedelta(days=3650))
+        _self_issued(name, key, days_before=30)
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]),
                        critical=False)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
