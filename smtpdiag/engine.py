@@ -75,7 +75,7 @@ class HostResolution:
         self._lock = threading.Lock()
         self._started = False
 
-    def _literal(self) -> str | None:
+    def literal(self) -> str | None:
         import ipaddress
 
         try:
@@ -97,7 +97,7 @@ class HostResolution:
 
     def _resolve(self) -> None:
         t = time.monotonic()
-        literal = self._literal()
+        literal = self.literal()
         if literal:
             fam = "ipv6" if ":" in literal else "ipv4"
             self.results = {fam: [literal]}
@@ -318,7 +318,7 @@ class Diagnosis:
 
     def _resolve_step(self, res: HostResolution, family: str, addresses: list[str]) -> Step:
         detail = f"{res.host} -> {', '.join(addresses[:4])}" + (" ..." if len(addresses) > 4 else "")
-        if res._literal():
+        if res.literal():
             detail = f"{res.host} is an address: nothing to look up"
         return Step("resolve", True, res.ms, detail)
 
@@ -378,7 +378,7 @@ class Diagnosis:
             t = time.monotonic()
             steps, transcript = probe_vpn(self.net, address, check.protocol or "", check.port,
                                           self.config.timeout, self.cancel_event,
-                                          server_name=None if res._literal() else check.host)
+                                          server_name=None if res.literal() else check.host)
             rstep = self._resolve_step(res, family, by_family[family])
             out[family] = Attempt(family, address, (rstep, *steps), transcript, None,  # type: ignore[arg-type]
                                   int((time.monotonic() - t) * 1000))
