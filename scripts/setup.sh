@@ -14,8 +14,14 @@ SYSTEM_PACKAGES=(libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libf
                  libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
                  libxcb-shape0 libxcb-xinerama0 fonts-dejavu-core)
 if [ "$what" = test ]; then
-  SYSTEM_PACKAGES+=(nftables iproute2 poppler-utils openvpn strongswan-charon strongswan-swanctl
-                   desktop-file-utils appstream)
+  # What the tests drive for real: firewall rules in network namespaces (nftables, iproute2,
+  # util-linux's unshare), the PDF renderer (poppler-utils), real VPN daemons (openvpn; strongSwan's
+  # charon needs its openssl plugin, which Debian ships only as a Recommends:
+  # libstrongswan-standard-plugins), the packaging validators (desktop-file-utils, appstream),
+  # the translation template check (gettext's xgettext) and the HTML rendering (chromium).
+  SYSTEM_PACKAGES+=(nftables iproute2 util-linux poppler-utils openvpn strongswan-charon
+                   strongswan-swanctl libstrongswan-standard-plugins desktop-file-utils appstream
+                   gettext chromium)
 fi
 
 install_system_packages() {
@@ -29,24 +35,49 @@ install_system_packages() {
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   echo "setup: installing system packages: ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
-    $sudo apt-get update -qq >/dev/null
-    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  }
+  local log
+  log=$(mktemp)
+  if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+    $sudo apt-get update -qq >"$log" 2>&1 || true
+    if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+      echo "setup: apt-get could not install: ${missing[*]}" >&2
+      tail -n 20 "$log" >&2
+      rm -f "$log"
+      return 1
+    fi
+  fi
+  rm -f "$log"
 }
 
 install_system_packages
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+pip_upgrade_log=$(mktemp)
+.venv/bin/python -m pip install -q --upgrade pip >"$pip_upgrade_log" 2>&1 || { cat "$pip_upgrade_log" >&2; exit 1; }
+rm -f "$pip_upgrade_log"
+# pip's own notices (e.g. about this machine's index settings) are not the user's to act on:
+# keep them, show them only when the install fails.
+pip_install() {
+  local log
+  log=$(mktemp)
+  if ! .venv/bin/python -m pip install -q --disable-pip-version-check "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "setup: pip install $* failed" >&2
+    return 1
+  fi
+  rm -f "$log"
+}
+
 case "$what" in
   run)
-    .venv/bin/python -m pip install -q -e '.[gui]'
+    pip_install -e '.[gui]'
+    echo "setup: installed; starting 'smtpdiag demo' (.venv/bin/smtpdiag)" >&2
     exec .venv/bin/smtpdiag demo "$@"
     ;;
   test)
-    .venv/bin/python -m pip install -q -e '.[test]'
+    pip_install -e '.[test]'
     export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
     exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"
     ;;

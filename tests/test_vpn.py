@@ -825,6 +825,10 @@ def _charon_running_elsewhere() -> bool:
     return True
 
 
+def _read(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else "(none written)"
+
+
 def test_real_strongswan_charon_answers_ike_sa_init(tmp_path: Path) -> None:
     if CHARON is None or SWANCTL is None:
         pytest.skip("strongSwan's charon/swanctl are not installed (Debian packages "
@@ -841,22 +845,27 @@ def test_real_strongswan_charon_answers_ike_sa_init(tmp_path: Path) -> None:
     (tmp_path / "swanctl.conf").write_text(SWANCTL_CONF)
     env = {**os.environ, "STRONGSWAN_CONF": str(conf)}
     daemon = Daemon([CHARON], "", env=env, ready_path=vici)
+    log_file = tmp_path / "charon.log"
     try:
         if not daemon.running:
-            log_file = tmp_path / "charon.log"
-            log = log_file.read_text() if log_file.exists() else ""
+            log = _read(log_file)
             if "already running" in daemon.text() + log:
                 pytest.skip("another charon runs on this machine")
             pytest.fail(f"charon did not start:\n{daemon.text()}\n{log}")
-        subprocess.run([SWANCTL, "--load-conns", "--file", str(tmp_path / "swanctl.conf"),
-                        "--uri", f"unix://{vici}"], env=env, check=True, capture_output=True,
-                       timeout=10)
+        loaded = subprocess.run([SWANCTL, "--load-conns", "--file", str(tmp_path / "swanctl.conf"),
+                                 "--uri", f"unix://{vici}"], env=env, capture_output=True,
+                                text=True, timeout=10)
+        if loaded.returncode != 0:
+            daemon.stop()
+            pytest.fail(f"swanctl --load-conns exited {loaded.returncode}: {loaded.stdout}{loaded.stderr}\n"
+                        f"charon's output:\n{daemon.text()}\n"
+                        f"charon's log ({log_file}):\n{_read(log_file)}")
         # charon expects the non-ESP marker on every port but 500, so a loopback charon on
         # free ports is probed as on UDP 4500.
         steps, _, cause = run("ike-natt", port_nat_t)
     finally:
         daemon.stop()
-    assert cause == "vpn_reachable", (tmp_path / "charon.log").read_text()
+    assert cause == "vpn_reachable", _read(log_file)
     detail = steps[-1].detail
     assert "IKE_SA_INIT response, SA (AES-CBC-256 HMAC-SHA2-256-128 PRF-HMAC-SHA2-256 ECP-256)" \
         in detail
