@@ -276,6 +276,7 @@ def usage() -> str:
   smtpdiag view REPORT.json        open a saved report in the window
   smtpdiag demo [SCENARIO]         the window, on built-in simulated servers (no internet needed)
   smtpdiag demo --text [SCENARIO]  the same without a window: print the report(s)
+  smtpdiag demo --list             the demo scenarios
   smtpdiag --version
 
 Run 'smtpdiag check --help' for the options of check.""")
@@ -313,6 +314,25 @@ def print_saved_report(path: str) -> int:
         raise UsageError(f"{path}: {exc}") from None
     sys.stdout.write(render_text(report))
     return 0
+
+
+# The story smtpdiag was built for: what 'smtpdiag demo' shows when there is no screen.
+STORY_SCENARIO = "mobile-2012"
+
+
+def demo_without_screen(scenario: str | None) -> int:
+    """``smtpdiag demo`` without a screen: one report (the 2012 story by default), then
+    one line on how to see the others and how to get the window."""
+    status = cmd_demo_text(["--text", scenario or STORY_SCENARIO])
+    sys.stdout.flush()
+    sys.stderr.write(no_screen_demo_hint() + "\n")
+    return status
+
+
+def no_screen_demo_hint() -> str:
+    return _("smtpdiag: no screen here, so this is the demo as text. All scenarios: "
+             "'smtpdiag demo --text'; their names: 'smtpdiag demo --list'. The window "
+             "needs a desktop session (or 'xvfb-run smtpdiag demo').")
 
 
 def _no_screen() -> bool:
@@ -355,9 +375,7 @@ def window_main(argv: list[str]) -> int:
         mode, value = "check", argv[0]
     if _no_screen():
         if mode == "demo":
-            sys.stderr.write(_("smtpdiag: no screen to show the window on; here is the demo as text "
-                               "(smtpdiag demo --text).") + "\n")
-            return cmd_demo_text(["--text", *([value] if value else [])])
+            return demo_without_screen(value)
         if mode == "view" and value:
             return print_saved_report(value)
         raise UsageError(_("no screen to show the window on; use 'smtpdiag check TARGET' or "

@@ -131,6 +131,30 @@ def test_without_a_screen_the_demo_prints_text_and_the_window_says_why() -> None
     assert "smtpdiag check" in window.stderr
 
 
+def test_without_a_screen_plain_demo_shows_the_2012_story_and_how_to_see_more() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["LANGUAGE"] = "en"
+    demo = subprocess.run([sys.executable, "-m", "smtpdiag", "demo"], capture_output=True, text=True,
+                          timeout=60, env=env, stdin=subprocess.DEVNULL, cwd=ROOT)
+    assert demo.returncode == 0, demo.stderr
+    # one report, the story smtpdiag was built for, not all scenarios
+    assert demo.stdout.count("=== Scenario:") == 1 and "mobile-2012" in demo.stdout
+    assert "tls_reset" in demo.stdout
+    hint = demo.stderr.strip().splitlines()
+    assert len(hint) == 1, demo.stderr
+    assert "smtpdiag demo --text" in hint[0] and "smtpdiag demo --list" in hint[0] and "window" in hint[0]
+
+
+def test_help_lists_every_command_the_readme_lists() -> None:
+    shown = run("--help")
+    assert shown.returncode == 0
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = set(re.findall(r"^ {4}(smtpdiag(?: [a-z]+(?: --[a-z]+)?)?)(?= {2,}| [A-Z\[])", readme, re.M))
+    assert {"smtpdiag check", "smtpdiag view", "smtpdiag demo", "smtpdiag demo --list"} <= commands
+    for command in commands:
+        assert command in shown.stdout, f"'{command}' is in the README but not in 'smtpdiag --help'"
+
+
 def test_view_without_a_screen_prints_the_saved_report(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     env["LANGUAGE"] = "en"
