@@ -1,22 +1,18 @@
 """smtpdiag: find out why a mail program cannot send mail.
 
-The package is split by responsibility.  Everything outside ``smtpdiag.gui``
-is free of Qt so that ``smtpdiag check`` and the engine's tests need no display
-(``tests/test_layering.py`` enforces it).
+The package is layered; imports only point down (docs/design.md has the picture).
+Everything outside ``smtpdiag.gui`` is free of Qt so that ``smtpdiag check`` and
+the engine's tests need no display.
 
-    target    parse what the user typed (host, IDN, IP literal, e-mail address)
-    records   the frozen records every probe returns (steps, transcript, TLS)
-    resolve   OS resolver per address family, MX look-ups
-    net       the transport: real sockets, one place that maps socket errors
-    smtp_probe / tls   one SMTP(+TLS) check of one address and port
-    vpn       VPN protocol probes
-    causes    the contract's cause table and the words shown for each cause
-    verdict   pure classification: records -> light, cause, where
+    records, causes, verdict, config, target, textsafe   the bottom: records, cause
+              table, pure classification, input validation, the neutraliser
+    net       the transport: real sockets, the one error map (net.failure_of)
+    probe/    smtp (one SMTP(+TLS) check), tls, tls_inspect, discover, vpn/
     engine    runs every check concurrently, reports progress, cancels
-    report    JSON / text / HTML renderings of one run
+    host/     inspection of this computer (environment, local VPN state)
+    report/   model/JSON/text, html, support summary, privacy, files, logs
+    cli, gui  the faces (gui is the only package that imports Qt)
     simnet    the simulated network used by the demo and the tests
-    cli       the command line
-    gui       the window (the only package that imports Qt)
 """
 
 __version__ = "0.1.0"

@@ -57,8 +57,8 @@ def add_check_options(p: argparse.ArgumentParser) -> None:
 
 def build_config(args: argparse.Namespace, target_text: str, password: str | None = None) -> RunConfig:
     """Validate everything the user typed into a RunConfig.  Raises UsageError."""
+    from .probe.tls import check_ca_file
     from .target import BadInput, parse_port, parse_target, parse_vpn
-    from .tls import check_ca_file
 
     try:
         target = parse_target(target_text)
@@ -114,13 +114,13 @@ def read_password(user: str | None) -> str | None:
 
 
 def render(report: object, fmt: str) -> str:
-    from . import report as reportmod
+    from .report import model as reportmod
 
     assert isinstance(report, reportmod.Report)
     if fmt == "json":
         return report.dumps()
     if fmt == "html":
-        from .report_html import render_html
+        from .report.html import render_html
 
         return render_html(report)
     return reportmod.render_text(report)
@@ -131,7 +131,7 @@ def write_output(text: str, output: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from .files import atomic_write_text
+    from .report.files import atomic_write_text
 
     atomic_write_text(output, text)
 
@@ -173,7 +173,7 @@ def cmd_check(argv: Sequence[str]) -> int:
 
 def _log(report: object) -> None:
     """Add the run to the user's log folder (codes and facts only, never a password)."""
-    from .logs import log_report, setup_logging
+    from .report.logs import log_report, setup_logging
 
     setup_logging()
     log_report(report)  # type: ignore[arg-type]
@@ -303,7 +303,7 @@ def _without_lang(argv: list[str]) -> list[str]:
 
 def print_saved_report(path: str) -> int:
     """``smtpdiag view`` without a screen (support staff over SSH): the report as text."""
-    from .report import Report, ReportError, render_text
+    from .report.model import Report, ReportError, render_text
 
     try:
         with open(path, encoding="utf-8") as fh:

@@ -20,13 +20,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import report as reportmod
 from .causes import CAUSES
 from .config import KNOWN_CONTROL_PORTS, PortSpec, RunConfig, VpnSpec
-from .discover import DISCOVERY_CHECK_ID, discover, discovery_check, planned_check
 from .net import Network, ProbeError
+from .probe.discover import DISCOVERY_CHECK_ID, discover, discovery_check, planned_check
+from .probe.smtp import ProbeSettings, probe_smtp
 from .records import Attempt, Check, Step, TranscriptLine
-from .smtp_probe import ProbeSettings, probe_smtp
+from .report import model as reportmod
 from .verdict import classify
 
 
@@ -366,7 +366,7 @@ class Diagnosis:
         return [out[f] for f in families if f in out]
 
     def _vpn_attempts(self, check: Check) -> list[Attempt]:
-        from .vpn import probe_vpn
+        from .probe.vpn import probe_vpn
 
         by_family, dns_attempt = self._addresses(check)
         if dns_attempt is not None:
@@ -414,7 +414,7 @@ class Diagnosis:
 
 
 def _intercept_kind(attempts: list[Attempt]) -> str | None:
-    from .tls import interceptors
+    from .probe.tls import interceptors
 
     for a in attempts:
         if a.tls and a.tls.intercepted_by:

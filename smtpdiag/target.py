@@ -120,7 +120,7 @@ def parse_port(text: str) -> PortSpec:
 
 def parse_vpn(text: str) -> tuple[str, tuple[VpnSpec, ...]]:
     """``HOST`` (every protocol on its usual port) or ``HOST:PROTOCOL[:PORT]``."""
-    from .vpn import PROTOCOLS
+    from .probe.vpn import PROTOCOLS
 
     text = text.strip()
     host_part, protocol, port_text = text, "", ""

@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 
-from smtpdiag.vpn.responders import (
+from smtpdiag.simnet.vpn_responders import (
     IkeResponder,
     OpenVpnTcpResponder,
     OpenVpnUdpResponder,

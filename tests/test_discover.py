@@ -1,4 +1,4 @@
-"""Discovering the sending server of an e-mail domain (smtpdiag.discover).
+"""Discovering the sending server of an e-mail domain (smtpdiag.probe.discover).
 
 Every path runs twice: through a real :class:`~smtpdiag.net.Network` (dnspython,
 real UDP) pointed at the loopback DNS server of ``tests/dns_server.py``, and
@@ -18,7 +18,9 @@ import pytest
 from dns_server import DnsServer, LoopbackResolverNetwork
 
 from smtpdiag.config import PortSpec
-from smtpdiag.discover import (
+from smtpdiag.net import Network, ProbeError
+from smtpdiag.paths import data_dir
+from smtpdiag.probe.discover import (
     DISCOVERY_CHECK_ID,
     GRACE_SECONDS,
     Discovery,
@@ -31,8 +33,6 @@ from smtpdiag.discover import (
     provider_for,
     providers,
 )
-from smtpdiag.net import Network, ProbeError
-from smtpdiag.paths import data_dir
 from smtpdiag.records import Check
 from smtpdiag.simnet.network import SimNetwork
 from smtpdiag.verdict import classify

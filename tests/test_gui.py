@@ -35,7 +35,7 @@ from smtpdiag.gui.results import (
 )
 from smtpdiag.gui.window import MainWindow
 from smtpdiag.records import Check, Step
-from smtpdiag.report import Report
+from smtpdiag.report.model import Report
 from smtpdiag.simnet.scenarios import CONTROLS, SCENARIOS, TARGET, start_scenario
 from smtpdiag.target import BadInput, parse_port, parse_target
 
@@ -68,7 +68,7 @@ def private_log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     folder = tmp_path / "logs"
     monkeypatch.setenv("SMTPDIAG_LOG_DIR", str(folder))
     yield folder
-    from smtpdiag.logs import stop_logging
+    from smtpdiag.report.logs import stop_logging
 
     stop_logging()
 
@@ -599,7 +599,7 @@ def test_save_shows_what_the_report_contains_and_can_hide_names(qtbot, make_wind
     from smtpdiag.gui import window as window_module
     from smtpdiag.gui.dialogs import PrivacyDialog
     from smtpdiag.gui.reportfiles import format_filter
-    from smtpdiag.privacy import disclosure
+    from smtpdiag.report.privacy import disclosure
 
     window = make_window("demo")
     report = run_demo(qtbot, window, "mobile-2012")
@@ -649,7 +649,7 @@ def test_an_active_vpn_is_named_in_the_banner(qtbot, make_window):  # type: igno
 
 
 def test_runs_with_and_without_a_vpn_say_who_blocks(qtbot, make_window, monkeypatch):  # type: ignore[no-untyped-def]
-    import smtpdiag.report as reportmod
+    import smtpdiag.report.model as reportmod
 
     real_environment = reportmod.environment
     window = make_window("demo")

@@ -11,11 +11,11 @@ import jsonschema
 import pytest
 
 from smtpdiag.engine import Diagnosis
-from smtpdiag.privacy import Anonymiser, anonymise, disclosure
 from smtpdiag.records import Attempt, CertInfo, Check, Step, TlsInfo, TranscriptLine
-from smtpdiag.report import Report, render_text, with_words
-from smtpdiag.report_html import render_html
-from smtpdiag.support import support_summary
+from smtpdiag.report.html import render_html
+from smtpdiag.report.model import Report, render_text, with_words
+from smtpdiag.report.privacy import Anonymiser, anonymise, disclosure
+from smtpdiag.report.support import support_summary
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "docs" / "report.schema.json").read_text())
 

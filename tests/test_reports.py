@@ -32,9 +32,9 @@ from smtpdiag.causes import CAUSES, LIGHT_WORDS, explain
 from smtpdiag.config import PortSpec, RunConfig
 from smtpdiag.engine import Diagnosis
 from smtpdiag.records import Attempt, CertInfo, Check, Step, TlsInfo, TranscriptLine
-from smtpdiag.report import Report, render_text, summarise, with_words
-from smtpdiag.report_html import PRINT_SHAPES, plain, render_html, render_print_html
-from smtpdiag.support import support_summary
+from smtpdiag.report.html import PRINT_SHAPES, plain, render_html, render_print_html
+from smtpdiag.report.model import Report, render_text, summarise, with_words
+from smtpdiag.report.support import support_summary
 from smtpdiag.verdict import overall
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -237,7 +237,7 @@ def test_contract_example_validates() -> None:
 
 
 def test_real_and_built_reports_validate(real_report: Report) -> None:
-    from smtpdiag.privacy import anonymise
+    from smtpdiag.report.privacy import anonymise
 
     for report in (real_report, rich_report()):
         assert_valid(json.loads(report.dumps()))
@@ -335,7 +335,7 @@ def test_html_lang_follows_report_language() -> None:
 
 
 def test_each_light_has_its_own_shape_and_its_word() -> None:
-    from smtpdiag.report_html import light_badge, light_icon
+    from smtpdiag.report.html import light_badge, light_icon
 
     shapes = {}
     for light in ("green", "amber", "red", "grey"):
@@ -387,7 +387,7 @@ def test_support_summary_stays_short_with_the_longest_words() -> None:
 
 @pytest.fixture
 def log_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    from smtpdiag import logs
+    from smtpdiag.report import logs
 
     folder = tmp_path / "logs"
     monkeypatch.setenv("SMTPDIAG_LOG_DIR", str(folder))
@@ -396,7 +396,7 @@ def log_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 
 
 def test_logs_go_to_the_override_folder_and_rotate(log_folder: Path, real_report: Report) -> None:
-    from smtpdiag import logs
+    from smtpdiag.report import logs
 
     path = logs.setup_logging()
     assert path == log_folder / "smtpdiag.log"
@@ -417,14 +417,14 @@ def test_logs_go_to_the_override_folder_and_rotate(log_folder: Path, real_report
 def test_log_dir_defaults_to_the_platform_folder(monkeypatch: pytest.MonkeyPatch) -> None:
     import platformdirs
 
-    from smtpdiag import logs
+    from smtpdiag.report import logs
 
     monkeypatch.delenv("SMTPDIAG_LOG_DIR", raising=False)
     assert logs.log_dir() == Path(platformdirs.user_log_dir("smtpdiag", "smtpdiag"))
 
 
 def test_report_modules_import_without_qt() -> None:
-    code = ("import sys; import smtpdiag.report_html, smtpdiag.support, smtpdiag.privacy, smtpdiag.logs; "
+    code = ("import sys; import smtpdiag.report.html, smtpdiag.report.support, smtpdiag.report.privacy, smtpdiag.report.logs; "
             "bad = [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=30)
@@ -435,7 +435,7 @@ def test_report_modules_import_without_qt() -> None:
 
 @pytest.mark.parametrize("name", ["healthy", "hostile", "antivirus-intercept", "captive-portal", "login"])
 def test_scenario_reports_validate_and_render(name: str) -> None:
-    from smtpdiag.privacy import anonymise
+    from smtpdiag.report.privacy import anonymise
 
     report = scenario_report(name)
     for r in (report, anonymise(report)):
@@ -540,7 +540,7 @@ def test_cli_writes_html(loopback: dict[str, object], tmp_path: Path) -> None:
 
 def test_sparse_and_future_reports_still_render() -> None:
     """An old, partial or newer (1.x) report opens: unknown values are shown as they are."""
-    from smtpdiag.privacy import anonymise, disclosure
+    from smtpdiag.report.privacy import anonymise, disclosure
 
     sparse = Report.from_json({"schema": "smtpdiag.report/1"})
     future = Report.from_json({

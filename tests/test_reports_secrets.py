@@ -26,7 +26,7 @@ import pytest
 
 from smtpdiag.config import PortSpec, RunConfig
 from smtpdiag.engine import Diagnosis
-from smtpdiag.report import Report, render_text
+from smtpdiag.report.model import Report, render_text
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -107,9 +107,9 @@ def run_check(server: dict[str, object], password: str) -> Report:
 
 
 def every_rendering(report: Report, qapp: object | None) -> dict[str, bytes | str]:
-    from smtpdiag.privacy import anonymise, disclosure
-    from smtpdiag.report_html import render_html, render_print_html
-    from smtpdiag.support import support_summary
+    from smtpdiag.report.html import render_html, render_print_html
+    from smtpdiag.report.privacy import anonymise, disclosure
+    from smtpdiag.report.support import support_summary
 
     out: dict[str, bytes | str] = {
         "json": report.dumps(), "text": render_text(report), "html": render_html(report),
@@ -126,7 +126,7 @@ def every_rendering(report: Report, qapp: object | None) -> dict[str, bytes | st
 
 def test_login_password_is_nowhere(login_server: dict[str, object], qapp: object, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from smtpdiag import logs
+    from smtpdiag.report import logs
 
     report = run_check(login_server, PASSWORD)
     check = report.checks[0]

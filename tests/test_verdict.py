@@ -202,7 +202,7 @@ def test_overall_ignores_port_25_and_controls() -> None:
 
 
 def test_vpn_comparison_names_who_blocks() -> None:
-    from smtpdiag.report import Report, vpn_comparison
+    from smtpdiag.report.model import Report, vpn_comparison
 
     def run(vpn: bool, lights: dict[int, str]) -> Report:
         return Report("now", {"target": "mail.example"}, {"vpn_active": vpn}, {},
@@ -225,7 +225,7 @@ def test_vpn_comparison_names_who_blocks() -> None:
     ("**", False),
 ])
 def test_a_masked_banner_is_recognised(greeting: str, masked: bool) -> None:
-    from smtpdiag.smtp_probe import _banner_masked
+    from smtpdiag.probe.smtp import _banner_masked
 
     assert _banner_masked(greeting) is masked
 

@@ -24,11 +24,13 @@ import pytest
 import trustme
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from smtpdiag.host import vpn as local
 from smtpdiag.net import Network, ProbeError
+from smtpdiag.probe.vpn import PROTOCOL_NAMES, PROTOCOLS, ike, openvpn, pptp, probe_vpn, sstp
+from smtpdiag.probe.vpn.session import hex_lines
+from smtpdiag.probe.vpn.wireguard import HANDSHAKE_INITIATION_LENGTH, random_handshake_initiation
 from smtpdiag.records import Step, TranscriptLine
-from smtpdiag.verdict import classify_steps
-from smtpdiag.vpn import PROTOCOL_NAMES, PROTOCOLS, ike, local, openvpn, pptp, probe_vpn, sstp
-from smtpdiag.vpn.responders import (
+from smtpdiag.simnet.vpn_responders import (
     ClosedTcpPort,
     IkeResponder,
     OpenVpnTcpResponder,
@@ -39,8 +41,7 @@ from smtpdiag.vpn.responders import (
     UdpResponder,
     closed_udp_port,
 )
-from smtpdiag.vpn.session import hex_lines
-from smtpdiag.vpn.wireguard import HANDSHAKE_INITIATION_LENGTH, random_handshake_initiation
+from smtpdiag.verdict import classify_steps
 
 LOOPBACK = "127.0.0.1"
 SERVER_NAME = "vpn.example"

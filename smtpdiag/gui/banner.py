@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..i18n import N_, _, ngettext
-from ..report import Report
+from ..report.model import Report
 from . import lights
 
 HEADLINES = {

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QTabWidget, QTextBrowser, QWidget
 from ..causes import CAUSES, where_word
 from ..i18n import _
 from ..records import Check, Step
-from ..report import transcript_lines
+from ..report.model import transcript_lines
 from . import lights
 from .results import connection_words, status_word
 

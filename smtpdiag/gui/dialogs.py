@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..i18n import _
-from ..report import Report
+from ..report.model import Report
 from . import lights
 
 
@@ -69,9 +69,9 @@ class LightsHelpDialog(QDialog):
 
 
 def disclosure_lines(report: Report) -> list[str]:
-    """What a saved report contains, in plain words (smtpdiag.privacy when available)."""
+    """What a saved report contains, in plain words (smtpdiag.report.privacy when available)."""
     try:
-        from ..privacy import disclosure
+        from ..report.privacy import disclosure
 
         return list(disclosure(report))
     except ImportError:
@@ -90,7 +90,7 @@ def disclosure_lines(report: Report) -> list[str]:
 
 def can_anonymise() -> bool:
     try:
-        from ..privacy import anonymise  # noqa: F401
+        from ..report.privacy import anonymise  # noqa: F401
     except ImportError:
         return False
     return True
@@ -131,7 +131,7 @@ class PrivacyDialog(QDialog):
     def chosen_report(self, report: Report) -> Report:
         """The report to write: anonymised if the user asked for it."""
         if self.hide_names.isChecked():
-            from ..privacy import anonymise
+            from ..report.privacy import anonymise
 
             return anonymise(report)
         return report

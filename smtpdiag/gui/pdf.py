@@ -4,7 +4,7 @@
                               numbers on every page; written atomically
     pdf_bytes(report)         the same PDF in memory
 
-The content is :func:`smtpdiag.report_html.render_print_html`: the HTML report
+The content is :func:`smtpdiag.report.html.render_print_html`: the HTML report
 in the subset QTextDocument understands.  QTextDocument draws no SVG, so each
 light is a Unicode shape (✔ ▲ ✖ ○) in its colour, always followed by its word.
 
@@ -31,10 +31,10 @@ from PySide6.QtGui import (
     QTextOption,
 )
 
-from ..files import atomic_write_bytes
 from ..i18n import _
-from ..report import Report
-from ..report_html import created_words, render_print_html
+from ..report.files import atomic_write_bytes
+from ..report.html import created_words, render_print_html
+from ..report.model import Report
 
 MARGIN_MM = 15.0
 RESOLUTION_DPI = 300

@@ -7,8 +7,8 @@
     log_run()            add a finished check to that log (codes and facts, never a password)
     format_created()     a report's time stamp in local time, for people
 
-The report renderers are other modules (``smtpdiag.report_html``,
-``smtpdiag.support``, ``smtpdiag.gui.pdf``); they are imported when used, so a
+The report renderers are other modules (``smtpdiag.report.html``,
+``smtpdiag.report.support``, ``smtpdiag.gui.pdf``); they are imported when used, so a
 missing one only removes its format instead of breaking the window.
 """
 
@@ -18,7 +18,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..i18n import N_, _
-from ..report import Report, render_text
+from ..report.model import Report, render_text
 
 # Report formats offered by File > Save report: key -> (name in the file dialog, extension).
 FORMATS = {
@@ -33,7 +33,7 @@ def available_formats() -> list[str]:
     """The report formats this installation can write (HTML and PDF are optional)."""
     formats = ["json"]
     try:
-        from ..report_html import render_html  # noqa: F401
+        from ..report.html import render_html  # noqa: F401
 
         formats.append("html")
     except ImportError:
@@ -56,12 +56,12 @@ def format_filter(fmt: str) -> str:
 
 def write_report(report: Report, path: str, fmt: str) -> None:
     """Write *report* to *path* as *fmt* (json, html, text, pdf).  Raises OSError."""
-    from ..files import atomic_write_text
+    from ..report.files import atomic_write_text
 
     if fmt == "json":
         atomic_write_text(path, report.dumps())
     elif fmt == "html":
-        from ..report_html import render_html
+        from ..report.html import render_html
 
         atomic_write_text(path, render_html(report))
     elif fmt == "text":
@@ -77,7 +77,7 @@ def write_report(report: Report, path: str, fmt: str) -> None:
 def support_text(report: Report) -> str:
     """The short text "Copy for support" puts on the clipboard."""
     try:
-        from ..support import support_summary
+        from ..report.support import support_summary
 
         return support_summary(report)
     except ImportError:
@@ -86,7 +86,7 @@ def support_text(report: Report) -> str:
 
 def log_dir() -> Path:
     try:
-        from ..logs import log_dir as engine_log_dir
+        from ..report.logs import log_dir as engine_log_dir
 
         return Path(engine_log_dir())
     except ImportError:
@@ -107,7 +107,7 @@ def format_created(created: str) -> str:
 def log_run(report: Report) -> None:
     """Add a finished check to the user's log, as ``smtpdiag check`` does."""
     try:
-        from ..logs import log_report, setup_logging
+        from ..report.logs import log_report, setup_logging
     except ImportError:
         return
     setup_logging()

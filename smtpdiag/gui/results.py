@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from ..causes import CAUSES, title
 from ..i18n import N_, _, ngettext
 from ..records import Check, Step
-from ..report import MODE_WORDS, Report, with_words
+from ..report.model import MODE_WORDS, Report, with_words
 from . import lights
 
 SecondLineRole = Qt.ItemDataRole.UserRole + 1
@@ -90,7 +90,7 @@ def connection_words(check: Check) -> tuple[str, str]:
         return _("Mail server"), _("found from your address")
     if check.kind == "vpn":
         try:
-            from ..vpn import PROTOCOL_NAMES
+            from ..probe.vpn import PROTOCOL_NAMES
 
             name = _(PROTOCOL_NAMES.get(check.protocol or "", check.protocol or "VPN"))
         except ImportError:

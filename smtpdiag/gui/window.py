@@ -59,7 +59,7 @@ from ..config import RunConfig
 from ..i18n import _
 from ..net import Network
 from ..records import Check, Step
-from ..report import Report, ReportError
+from ..report.model import Report, ReportError
 from . import lights
 from .banner import Banner
 from .bridge import DiagnosisRunner
@@ -558,7 +558,7 @@ class MainWindow(QMainWindow):
 
     def _compare_with_previous_run(self, report: Report) -> None:
         """After runs with and without a VPN, say who blocks what."""
-        from ..report import vpn_comparison
+        from ..report.model import vpn_comparison
 
         note = vpn_comparison(self._previous_run, report)
         self._previous_run = report

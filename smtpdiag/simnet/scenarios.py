@@ -528,7 +528,7 @@ class RunningScenario:
 
     def vpn_specs(self) -> tuple[VpnSpec, ...]:
         """Every VPN protocol toward the world's VPN server, on its usual port."""
-        from ..vpn import PROTOCOLS
+        from ..probe.vpn import PROTOCOLS
 
         return tuple(VpnSpec(VPN_HOST, p, port) for p, (_t, port) in PROTOCOLS.items())
 
@@ -567,13 +567,13 @@ def _usable_families() -> tuple[Family, ...]:
 
 
 def _build_vpn(scenario: Scenario, network: SimNetwork) -> list[Any]:
-    """The world's VPN server: one real responder per protocol (see smtpdiag.vpn.responders).
+    """The world's VPN server: one real responder per protocol (see smtpdiag.simnet.vpn_responders).
 
     A protocol in ``scenario.vpn_silent`` is routed to a responder that never
     answers, as a network that swallows it would; WireGuard never answers anyway.
     """
-    from ..vpn import PROTOCOLS
-    from ..vpn import responders as r
+    from ..probe.vpn import PROTOCOLS
+    from . import vpn_responders as r
     from .certs import server_cert, server_context
 
     network.add_host(VPN_HOST, VPN_ADDRESS)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import socket
 import ssl
 
-from .net import is_ip_literal
-from .records import CertInfo
+from ..net import is_ip_literal
+from ..records import CertInfo
 from .tls import cert_info
 
 

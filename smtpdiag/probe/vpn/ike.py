@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from ..net import Network
+from ...net import Network
 from .session import (
     ProbeOutcome,
     ProbeSession,

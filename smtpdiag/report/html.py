@@ -22,11 +22,11 @@ from __future__ import annotations
 import html
 import re
 
-from .causes import CAUSES, light_word, title, where_word
-from .i18n import N_, _
-from .records import Check, Step
-from .report import MODE_WORDS, Report, transcript_lines
-from .textsafe import plain
+from ..causes import CAUSES, light_word, title, where_word
+from ..i18n import N_, _
+from ..records import Check, Step
+from ..textsafe import plain
+from .model import MODE_WORDS, Report, transcript_lines
 
 LIGHTS = ("green", "amber", "red", "grey")
 
@@ -66,7 +66,7 @@ def port_words(check: Check) -> str:
 
 def protocol_name(protocol: str | None) -> str:
     try:
-        from .vpn import PROTOCOL_NAMES
+        from ..probe.vpn import PROTOCOL_NAMES
 
         return _(PROTOCOL_NAMES.get(protocol or "", protocol or ""))
     except ImportError:

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import platform
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import __version__
-from .causes import explain, light_word, port_list, port_words, title, where_word
-from .config import RunConfig
-from .i18n import N_, _, current_language, ngettext
-from .records import Check
-from .textsafe import plain
-from .verdict import deciding_checks, overall
+from .. import __version__
+from ..causes import explain, light_word, port_list, port_words, title, where_word
+from ..config import RunConfig
+from ..host.environment import environment
+from ..i18n import N_, _, current_language, ngettext
+from ..records import Check
+from ..textsafe import plain
+from ..verdict import deciding_checks, overall
 
 SCHEMA = "smtpdiag.report/1"
 
@@ -39,7 +39,7 @@ def with_words(check: Check) -> Check:
     if not check.cause:
         return check
     if check.kind == "dns":
-        from .discover import check_words
+        from ..probe.discover import check_words
 
         explanation, advice = check_words(check)
         return check.with_(explanation=explanation, advice=advice)
@@ -48,7 +48,7 @@ def with_words(check: Check) -> Check:
         context["product"] = check.tls.intercepted_by
     if check.kind == "vpn" and "product" not in context:
         try:
-            from .vpn import PROTOCOL_NAMES
+            from ..probe.vpn import PROTOCOL_NAMES
 
             context["product"] = _(PROTOCOL_NAMES.get(check.protocol or "", check.protocol or ""))
         except ImportError:
@@ -153,40 +153,6 @@ def vpn_comparison(previous: Report | None, current: Report) -> str | None:
                         "Ports {ports} worked with the VPN but not without it: your internet provider "
                         "or local network blocks them.", len(broken)).format(ports=_ports(broken))
     return None
-
-
-def environment() -> dict[str, Any]:
-    """What the report may say about this computer (shown to the user before saving)."""
-    env: dict[str, Any] = {"os": f"{platform.system()} {platform.release()}".strip(),
-                           "vpn_active": False, "ip_families": local_ip_families()}
-    try:
-        from .vpn.local import local_vpn_state
-
-        state = local_vpn_state()
-        env["vpn_active"] = bool(state.get("vpn_active"))
-        env["vpn_interfaces"] = [str(i) for i in state.get("interfaces") or []]  # type: ignore[attr-defined]
-        env["default_route_via_vpn"] = state.get("default_route_via_vpn")
-    except ImportError:
-        pass
-    return env
-
-
-def local_ip_families() -> list[str]:
-    """Address families this computer has a default route for (Linux), else a guess."""
-    fams = []
-    try:
-        with open("/proc/net/route", encoding="ascii") as fh:
-            if any(line.split()[1:2] == ["00000000"] for line in fh.readlines()[1:]):
-                fams.append("ipv4")
-        with open("/proc/net/ipv6_route", encoding="ascii") as fh:
-            for line in fh:
-                parts = line.split()
-                if len(parts) >= 10 and parts[0] == "0" * 32 and parts[1] == "00" and parts[9] != "lo":
-                    fams.append("ipv6")
-                    break
-    except OSError:
-        return ["ipv4"]
-    return fams
 
 
 @dataclass

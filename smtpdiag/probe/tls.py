@@ -25,9 +25,9 @@ import truststore
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from .i18n import _
-from .paths import data_dir
-from .records import CertInfo
+from ..i18n import _
+from ..paths import data_dir
+from ..records import CertInfo
 
 # OpenSSL X509_V_ERR_* codes -> certificate failure words (verdict vocabulary).
 _VERIFY_CODES = {

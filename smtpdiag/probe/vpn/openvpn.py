@@ -24,7 +24,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..net import Network
+from ...net import Network
 from .session import (
     ProbeOutcome,
     ProbeSession,

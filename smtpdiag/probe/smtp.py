@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..net import Network, ProbeError, describe, failure_of
+from ..records import Attempt, CertInfo, Step, TlsInfo, TranscriptLine
 from . import tls as tlsmod
-from .net import Network, ProbeError, describe, failure_of
-from .records import Attempt, CertInfo, Step, TlsInfo, TranscriptLine
 from .tls_inspect import capture_certificate
 
 MAX_LINE = 2048  # RFC 5321 allows 512; be lenient, but bounded

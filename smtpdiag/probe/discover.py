@@ -57,12 +57,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .config import PortSpec
-from .i18n import _
-from .net import Network, ProbeError, is_ip_literal
-from .paths import data_dir
-from .records import Attempt, Check, Step, TranscriptLine
-from .verdict import classify
+from ..config import PortSpec
+from ..i18n import _
+from ..net import Network, ProbeError, is_ip_literal
+from ..paths import data_dir
+from ..records import Attempt, Check, Step, TranscriptLine
+from ..verdict import classify
 
 Source = Literal["srv-submissions", "srv-submission", "provider", "guess", "mx", "domain", "none"]
 

@@ -30,8 +30,8 @@ import threading
 from collections.abc import Callable
 from typing import Self
 
-from . import ike, openvpn, pptp
-from .sstp import HEAD_LIMIT
+from ..probe.vpn import ike, openvpn, pptp
+from ..probe.vpn.sstp import HEAD_LIMIT
 
 LOOPBACK = "127.0.0.1"
 POLL = 0.05

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import struct
 
-from ..net import Network
+from ...net import Network
 from .session import ProbeOutcome, ProbeSession, exchange_datagrams, open_udp
 
 MESSAGE_HANDSHAKE_INITIATION = 1

@@ -29,7 +29,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from ..net import Network, describe
+from ...net import Network, describe
 from .session import SLICE, Cancelled, ProbeOutcome, ProbeSession, connect_tcp
 
 SSTP_PATH = "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/"

@@ -21,7 +21,7 @@ import socket
 import struct
 from dataclasses import dataclass
 
-from ..net import Network
+from ...net import Network
 from .session import ProbeOutcome, ProbeSession, connect_tcp
 
 MAGIC_COOKIE = 0x1A2B3C4D

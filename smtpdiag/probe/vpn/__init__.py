@@ -28,9 +28,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from ..i18n import N_
-from ..net import Network, ProbeError, describe
-from ..records import Step, TranscriptLine
+from ...i18n import N_
+from ...net import Network, ProbeError, describe
+from ...records import Step, TranscriptLine
 from .ike import probe_ike
 from .openvpn import probe_openvpn_tcp, probe_openvpn_udp
 from .pptp import probe_pptp

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .report import Report
+    from .model import Report
 
 LOGGER_NAME = "smtpdiag"
 LOG_FILE = "smtpdiag.log"

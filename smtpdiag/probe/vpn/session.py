@@ -23,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ..net import Network, ProbeError, describe, failure_of
-from ..records import Step, TranscriptLine
+from ...net import Network, ProbeError, describe, failure_of
+from ...records import Step, TranscriptLine
 
 T = TypeVar("T")
 

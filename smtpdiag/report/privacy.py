@@ -25,9 +25,9 @@ import ipaddress
 import re
 from typing import Any
 
-from .i18n import _, ngettext
-from .report import Report
-from .report_html import created_words
+from ..i18n import _, ngettext
+from .html import created_words
+from .model import Report
 
 # -- what a report contains ----------------------------------------------------------
 

@@ -10,11 +10,11 @@ never.
 
 from __future__ import annotations
 
-from .causes import light_word, where_word
-from .i18n import _
-from .records import Check
-from .report import Report
-from .report_html import LIGHTS, created_words, plain, port_words
+from ..causes import light_word, where_word
+from ..i18n import _
+from ..records import Check
+from .html import LIGHTS, created_words, plain, port_words
+from .model import Report
 
 LIMIT = 1000  # characters, for four ports
 
