@@ -33,13 +33,15 @@ for arg in "$@"; do
   case "$arg" in
     --no-tarball) tarball=0 ;;
     --offline) install=0 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" >&2; exit 0 ;;
     *) echo "build.sh: unknown option $arg" >&2; exit 64 ;;
   esac
 done
 
-say() { printf '\033[1mbuild:\033[0m %s\n' "$*" >&2; }
-die() { printf 'build: error: %s\n' "$*" >&2; exit 1; }
+# Everything goes to standard error as lines labelled "build:"; standard output stays empty.
+if [ -t 2 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+say() { printf '%sbuild:%s %s\n' "$bold" "$plain" "$*" >&2; }
+die() { printf '%sbuild: error:%s %s\n' "$bold" "$plain" "$*" >&2; exit 1; }
 
 case "$(uname -s)" in
   Linux) ;;
@@ -108,7 +110,7 @@ fi
 if [ "$install" = 1 ] && [ -f scripts/i18n.py ] &&
    compgen -G "resources/translations/*/LC_MESSAGES/*.po" >/dev/null; then
   say "compiling translations"
-  "$VPY" scripts/i18n.py compile
+  "$VPY" scripts/i18n.py compile | sed 's/^/build: compiled /' >&2
   pip_install --no-deps --force-reinstall "$ROOT"
 fi
 
@@ -120,8 +122,16 @@ say "PyInstaller: smtpdiag $VERSION"
 mkdir -p "$WORK"
 started=$(date +%s)
 # Run from build/ so that the source tree can never shadow the installed package.
+# Its own output goes to build/pyinstaller.log; its warnings are shown labelled, except the
+# ones nobody can act on: ctypes libraries of other systems (Windows' ole32, shell32, ...)
+# that dependencies look up only when they run there.
+PYILOG="$ROOT/build/pyinstaller.log"
 (cd "$WORK" && "$VENV/bin/pyinstaller" --noconfirm --clean --log-level WARN \
-    --distpath "$DIST" --workpath "$WORK" "$ROOT/packaging/smtpdiag.spec")
+    --distpath "$DIST" --workpath "$WORK" "$ROOT/packaging/smtpdiag.spec") >"$PYILOG" 2>&1 || {
+  tail -40 "$PYILOG" >&2; die "PyInstaller failed (whole log: $PYILOG)"; }
+grep -E "WARNING|ERROR" "$PYILOG" |
+  grep -v -E "Library (ole32|shell32|oleaut32|user32|kernel32|advapi32|crypt32|secur32|ws2_32|Security|CoreFoundation) required via ctypes not found" |
+  sed 's/^[0-9]* //; s/^/build: pyinstaller: /' >&2 || true
 APP="$DIST/smtpdiag"
 say "PyInstaller took $(( $(date +%s) - started )) s"
 
@@ -179,8 +189,7 @@ if [ "$tarball" = 1 ]; then
   tar -C "$DIST" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" \
       -cf - smtpdiag | gzip -n > "$TARBALL.tmp"
   mv "$TARBALL.tmp" "$TARBALL"
-  say "tarball:    $TARBALL ($(size_mb "$TARBALL") MB)"
-  echo "$TARBALL"
+  say "done; the tarball is $TARBALL ($(size_mb "$TARBALL") MB)"
 else
-  echo "$APP"
+  say "done; the app is $APP/smtpdiag"
 fi

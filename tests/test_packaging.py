@@ -355,6 +355,11 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 result = subprocess.run(["bash", str(PACKAGING / "build.sh")], capture_output=True,
                                         text=True)
                 assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+                # It talks only on stderr, in labelled lines, and ends by naming the tarball.
+                assert result.stdout == "", result.stdout[-3000:]
+                lines = result.stderr.splitlines()
+                assert all(line.startswith("build:") for line in lines), result.stderr[-5000:]
+                assert "tarball is " in lines[-1] and lines[-1].endswith("MB)"), lines[-1]
                 METRICS["build_seconds"] = round(time.monotonic() - started, 1)
                 marker.write_text(run_id)
     tarballs = sorted(dist.glob(f"smtpdiag-{smtpdiag.__version__}-linux-*.tar.gz"))
