@@ -38,7 +38,7 @@ CAUSES: dict[str, Cause] = {
         Cause("smtp_not_smtp", "red", "special", N_("Not a mail server")),
         Cause("smtp_rejected", "red", "server", N_("Server refuses")),
         Cause("smtp_protocol_error", "red", "server", N_("Server error")),
-        Cause("smtp_banner_masked", "amber", "network", N_("Firewall reads along")),
+        Cause("smtp_banner_masked", "amber", "network", N_("Firewall checks mail")),
         Cause("starttls_missing", "red", "server", N_("No encryption")),
         Cause("starttls_stripped", "red", "network", N_("Encryption removed")),
         Cause("starttls_failed", "red", "server", N_("Encryption refused")),
@@ -51,7 +51,7 @@ CAUSES: dict[str, Cause] = {
         Cause("tls_self_signed", "amber", "server", N_("Self-made certificate")),
         Cause("tls_expired", "amber", "server", N_("Certificate expired")),
         Cause("tls_name_mismatch", "amber", "server", N_("Wrong certificate")),
-        Cause("tls_intercepted", "amber", "special", N_("Someone reads along")),
+        Cause("tls_intercepted", "amber", "special", N_("Encrypted mail checked")),
         Cause("auth_before_tls", "amber", "server", N_("Unsafe login offered")),
         Cause("auth_failed", "red", "input", N_("Login refused")),
         Cause("ip_family_partial", "amber", "network", N_("Partly working")),
@@ -72,8 +72,8 @@ LIGHT_WORDS = {
 }
 WHERE_WORDS = {
     "none": N_("nothing wrong"),
-    "input": N_("the name or login you entered"),
-    "local": N_("your computer"),
+    "input": N_("the server name or login given"),
+    "local": N_("this computer"),
     "network": N_("your network"),
     "server": N_("the mail server"),
     "unknown": N_("cannot tell from here"),
@@ -81,6 +81,11 @@ WHERE_WORDS = {
 LIGHT_RANK = {"green": 0, "amber": 1, "red": 2, "grey": 3}
 
 # (cause, where) -> (explanation, advice).  where "*" is the fallback.
+#
+# Rules for these words (issue 13): every advice names who acts, in the customer's
+# words (WHO_* below); a technical word (port, STARTTLS, SSL/TLS, IPv6) only stands
+# next to a plain one; no text here names a port or setting *to use*: the one
+# sentence that does is built from the run's results (see smtpdiag.words).
 _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ("ok", "*"): (
         N_("Mail can be sent securely through {port_words}."),
@@ -88,167 +93,213 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("dns_not_found", "*"): (
         N_("The name {host} does not exist on the internet, or has no address."),
-        N_("Check the spelling of the server name or e-mail address."),
+        N_("Check the outgoing server name in your mail program's settings (or the e-mail address) "
+           "for typing errors; your mail provider's help pages give the exact name."),
     ),
     ("dns_failure", "*"): (
-        N_("Your network could not look up the name {host}: its name service did not answer."),
-        N_("Check that you are connected to the internet, then try again."),
+        N_("Your network could not look up the name {host}: its name service (the internet's "
+           "address book) did not answer."),
+        N_("Check that this computer is connected to the internet. If web sites work, tell your "
+           "internet provider (or mobile operator, or whoever runs this Wi-Fi) that its name service fails."),
     ),
     ("tcp_timeout", "network"): (
-        N_("Your network silently blocks {port_words}: the other servers get no answer either."),
-        N_("Use another port, or ask your internet provider or network administrator to open {port_words}."),
+        N_("Your network silently blocks {port_words}: the reference mail servers get no answer there either."),
+        N_("Your internet provider (or mobile operator, or whoever runs this Wi-Fi) blocks {port_words}: "
+           "ask them to open it, or use another network."),
     ),
     ("tcp_timeout", "server"): (
-        N_("The mail server does not answer on {port_words}, although other servers do."),
-        N_("The server may not offer {port_words}. Ask your mail provider which port to use."),
+        N_("The mail server does not answer on {port_words}, although the reference mail servers do."),
+        N_("The mail server does not offer {port_words}, or it is down. Ask your mail provider which "
+           "outgoing server settings to use."),
     ),
     ("tcp_timeout", "*"): (
         N_("Nobody answers on {port_words}: the connection attempt got no reply at all."),
-        N_("Something on the way drops the connection. Try another network to find out whether it is yours."),
+        N_("Try again on another network (a mobile hotspot, for example). If it works there, your "
+           "internet provider (or mobile operator, or whoever runs this Wi-Fi) blocks it; if not, ask "
+           "your mail provider."),
     ),
     ("tcp_refused", "network"): (
         N_("Your network refuses connections to {port_words}, for every mail server."),
-        N_("Use another port, or ask your network administrator to allow {port_words}."),
+        N_("Your internet provider (or mobile operator, or whoever runs this Wi-Fi) blocks {port_words}: "
+           "ask them to open it, or use another network."),
     ),
     ("tcp_refused", "server"): (
-        N_("The mail server refuses connections on {port_words}; other servers accept them."),
-        N_("The server does not offer {port_words}. Use another port your provider recommends."),
+        N_("The mail server refuses connections on {port_words}; the reference mail servers accept them."),
+        N_("The mail server does not offer {port_words}. Ask your mail provider which outgoing server "
+           "settings to use."),
     ),
     ("tcp_refused", "*"): (
         N_("The connection to {port_words} was refused."),
-        N_("The server may not offer {port_words}, or a firewall is in the way. Try another port."),
+        N_("The mail server may not offer {port_words}, or a firewall is in the way. Ask your mail "
+           "provider which outgoing server settings to use."),
     ),
     ("tcp_unreachable", "*"): (
         N_("Your network cannot reach {host}: there is no way to it from here."),
-        N_("Check your internet connection. If it works for web sites, ask your network administrator."),
+        N_("Check that this computer is connected to the internet. If web sites work, tell your "
+           "internet provider (or mobile operator, or whoever runs this Wi-Fi)."),
     ),
     ("tcp_reset", "network"): (
         N_("Your network cuts connections on {port_words}, for every mail server."),
-        N_("Use another port, or ask your internet provider why it cuts mail connections."),
+        N_("Your internet provider (or mobile operator, or whoever runs this Wi-Fi) cuts these "
+           "connections: ask them to stop it, or use another network."),
     ),
     ("tcp_reset", "server"): (
         N_("The mail server cut the connection on {port_words} before it could be used."),
-        N_("Ask your mail provider: their server closes connections on {port_words}."),
+        N_("Tell your mail provider: their server closes connections on {port_words}."),
     ),
     ("tcp_reset", "*"): (
         N_("The connection on {port_words} was cut before the mail server could answer."),
-        N_("Try another network to find out whether your network or the server cuts it."),
+        N_("Try again on another network (a mobile hotspot, for example). If it works there, your "
+           "internet provider (or mobile operator, or whoever runs this Wi-Fi) cuts it; if not, tell "
+           "your mail provider."),
     ),
     ("smtp_silent", "*"): (
-        N_("Something answers on {port_words}, but it never says hello like a mail server should."),
-        N_("The server is overloaded or something in between holds the connection. Try again later or use another port."),
+        N_("Something answers on {port_words}, but it never greets like a mail server should."),
+        N_("The mail server may be overloaded. Try again in a few minutes; if it stays like this, "
+           "tell your mail provider."),
     ),
     ("smtp_not_smtp", "network"): (
-        N_("A web page answered instead of the mail server: your network sends your connection to a login page or proxy."),
-        N_("Open a web browser and log in to this network (hotel, train, café Wi-Fi), then try again."),
+        N_("A web page answered instead of the mail server: your network sends your connection to a "
+           "login page or proxy."),
+        N_("Open a web browser and log in on this network's page (hotel, train, café Wi-Fi), then "
+           "check again. If no such page appears, ask whoever runs this Wi-Fi."),
     ),
     ("smtp_not_smtp", "*"): (
-        N_("What answers on {port_words} is not a mail server: it speaks another language."),
-        N_("Check the server name and port in your mail program."),
+        N_("What answers on {port_words} is not a mail server."),
+        N_("Check the outgoing server name and port in your mail program's settings; your mail "
+           "provider's help pages give the right ones."),
     ),
     ("smtp_rejected", "*"): (
-        N_("The mail server answered but refuses to talk to you right now."),
-        N_("The server may be busy or may block your address. Try again later or ask your mail provider."),
+        N_("The mail server answered but refuses to talk to this computer right now."),
+        N_("The server may be busy or may block your internet address. Try again later; if it stays "
+           "like this, ask your mail provider."),
     ),
     ("smtp_protocol_error", "*"): (
         N_("The mail server's answers are garbled or far too long."),
-        N_("Ask your mail provider: their server does not follow the mail rules."),
+        N_("Tell your mail provider: their server does not follow the mail rules."),
     ),
     ("smtp_banner_masked", "*"): (
-        N_("A firewall on your network hides the mail server's greeting: it reads your mail traffic."),
-        N_("Mail may still work, but such firewalls often break encryption. Prefer port 465 if it works."),
+        N_("A firewall on your network hides the mail server's greeting: it checks your mail connections."),
+        N_("Mail may still work. If it does not, ask whoever runs this network (your company's IT, or "
+           "your internet provider) to leave mail connections alone."),
     ),
     ("starttls_missing", "*"): (
-        N_("The mail server does not offer encryption on {port_words}: your password and mail would travel readable."),
-        N_("Do not use {port_words} for sending. Use port 465 or 587 with encryption."),
+        N_("The mail server does not offer encryption on {port_words}: your password and mail would be "
+           "sent unprotected."),
+        N_("Do not send mail through {port_words}. Ask your mail provider for settings with encryption."),
     ),
     ("starttls_stripped", "*"): (
-        N_("Something on your network removes the offer to encrypt, so that mail would travel readable."),
-        N_("Do not send mail over this network on {port_words}. Use port 465, a VPN, or another network."),
+        N_("Something on your network removes the mail server's offer to encrypt (STARTTLS), so your "
+           "password and mail would be sent unprotected."),
+        N_("Do not send mail through {port_words} on this network. Ask whoever runs this network (your "
+           "company's IT, or your internet provider) to stop changing mail connections, or use another network."),
     ),
     ("starttls_failed", "*"): (
         N_("The mail server offers encryption on {port_words} but then refuses to start it."),
-        N_("Ask your mail provider: their server's encryption is broken."),
+        N_("Tell your mail provider: their server's encryption does not start."),
     ),
     ("tls_reset", "network"): (
         N_("Your network cuts encrypted mail connections on {port_words}, for every mail server."),
-        N_("This is your network's fault, not the mail server's. Use another network or a VPN, and tell your internet provider."),
+        N_("The fault is your network's, not the mail server's. Use another network (another Wi-Fi or "
+           "a mobile hotspot), and tell your internet provider (or mobile operator, or whoever runs "
+           "this Wi-Fi) that it cuts encrypted mail connections."),
     ),
     ("tls_reset", "server"): (
-        N_("The mail server cut the connection when encryption started on {port_words}; other servers work."),
-        N_("Ask your mail provider: their server breaks off encrypted connections."),
+        N_("The mail server cut the connection when encryption started on {port_words}; the reference "
+           "mail servers work."),
+        N_("Tell your mail provider: their server breaks off encrypted connections."),
     ),
     ("tls_reset", "*"): (
         N_("The connection on {port_words} was cut as soon as encryption started."),
-        N_("Networks sometimes do this on purpose. Try another network or a VPN to find out."),
+        N_("Try again on another network (a mobile hotspot, for example). If it works there, tell your "
+           "internet provider (or mobile operator, or whoever runs this Wi-Fi); if not, tell your mail provider."),
     ),
     ("tls_timeout", "network"): (
         N_("Encryption on {port_words} stalls on your network, for every mail server."),
-        N_("Use another network or a VPN, and tell your internet provider."),
+        N_("Use another network, and tell your internet provider (or mobile operator, or whoever runs "
+           "this Wi-Fi) that encrypted mail connections stall."),
     ),
     ("tls_timeout", "*"): (
         N_("Encryption on {port_words} started but never finished."),
-        N_("Try again later, or try another network to find out where it stalls."),
+        N_("Try again later, or on another network. If it works there, tell your internet provider (or "
+           "mobile operator, or whoever runs this Wi-Fi); if not, tell your mail provider."),
     ),
     ("tls_not_tls", "*"): (
-        N_("The server should encrypt from the start on {port_words}, but it answered without encryption."),
-        N_("Check the port setting: for this server use STARTTLS instead of SSL/TLS, or another port."),
+        N_("On {port_words} the mail server should encrypt from the start (connection type SSL/TLS), "
+           "but it answered without encryption."),
+        N_("Ask your mail provider which connection type belongs to {port_words}."),
     ),
     ("tls_handshake_failed", "*"): (
-        N_("Your computer and the mail server could not agree on encryption."),
-        N_("Ask your mail provider: their server's encryption settings do not work with current programs."),
+        N_("This computer and the mail server could not agree on encryption."),
+        N_("Tell your mail provider: their server's encryption settings do not work with current mail programs."),
     ),
     ("tls_outdated", "*"): (
         N_("The mail server only offers old encryption (TLS 1.0 or 1.1) that is no longer safe."),
-        N_("Many mail programs refuse this. Ask your mail provider to update their server."),
+        N_("Current mail programs refuse this. Ask your mail provider to update their server."),
     ),
     ("tls_untrusted", "*"): (
-        N_("The server's certificate (its proof of identity) comes from an issuer your computer does not trust."),
-        N_("Your mail program will warn. Do not accept the warning unless your provider confirms the certificate."),
+        N_("The server's certificate (its proof of identity) comes from an issuer this computer does not trust."),
+        N_("Your mail program will warn. Do not accept the warning; ask your mail provider whether this "
+           "certificate is right."),
     ),
     ("tls_self_signed", "*"): (
-        N_("The server's certificate (its proof of identity) was made by the server itself, so nobody vouches for it."),
-        N_("Your mail program will warn. Ask your provider whether this is expected before you accept it."),
+        N_("The server's certificate (its proof of identity) was made by the server itself, so nobody "
+           "vouches for it."),
+        N_("Your mail program will warn. Do not accept the warning; ask your mail provider whether this "
+           "is expected."),
     ),
     ("tls_expired", "*"): (
         N_("The server's certificate (its proof of identity) has expired or is not valid yet."),
-        N_("Your mail program will warn. Check your computer's date and time, then tell your mail provider."),
+        N_("Your mail program will warn. Check this computer's date and time; if they are right, tell "
+           "your mail provider."),
     ),
     ("tls_name_mismatch", "*"): (
         N_("The server's certificate (its proof of identity) is for a different name than {host}."),
-        N_("Check the server name in your mail program; use the exact name your provider gives."),
+        N_("Check the outgoing server name in your mail program's settings: use the exact name your "
+           "mail provider gives. If it is already right, tell your mail provider."),
     ),
     ("tls_intercepted", "local"): (
-        N_("Your security program {product} opens and reads your encrypted mail connection."),
-        N_("Turn off mail scanning (\"mail shield\", \"SSL scanning\") in {product}, or add an exception for your mail program."),
+        N_("Your security program {product} checks your encrypted mail: it opens the connection to "
+           "look inside, then encrypts it again itself."),
+        N_("Mail can still be sent. If your mail program warns about a certificate, turn off mail "
+           "scanning (\"mail shield\", \"SSL scanning\") in your security program {product}, or add an "
+           "exception for your mail program."),
     ),
     ("tls_intercepted", "*"): (
-        N_("A device on your network ({product}) opens and reads your encrypted mail connection."),
-        N_("Ask your network administrator to exclude mail traffic from inspection, or use another network."),
+        N_("A device on your network ({product}) checks your encrypted mail: it opens the connection "
+           "to look inside, then encrypts it again itself."),
+        N_("Ask whoever runs this network (your company's IT) to leave mail connections alone, or use "
+           "another network."),
     ),
     ("auth_before_tls", "*"): (
-        N_("The mail server offers to take your password before encryption is on."),
-        N_("Make sure your mail program uses encryption (SSL/TLS or STARTTLS) on {port_words}."),
+        N_("The mail server offers to take your password before the connection is encrypted."),
+        N_("Make sure your mail program's settings use an encrypted connection type for {port_words}, "
+           "and tell your mail provider that their server offers an unprotected login."),
     ),
     ("auth_failed", "*"): (
         N_("The server refused this user name or password."),
-        N_("Check your user name (often your full e-mail address) and password."),
+        N_("Check the user name (often your full e-mail address) and password in your mail program's "
+           "settings. If they are right, ask your mail provider."),
     ),
     ("ip_family_partial", "*"): (
-        N_("Mail gets through {port_words} over one kind of internet address (IPv4 or IPv6) but not the other."),
-        N_("Mail programs usually recover, but may be slow. Tell your internet provider."),
+        N_("Mail gets through {port_words} over {family_ok} but not over {family_failed}."),
+        N_("Mail programs usually fall back on their own, but may be slow. Tell your internet provider "
+           "(or mobile operator, or whoever runs this Wi-Fi) that {family_failed} does not work."),
     ),
     ("vpn_reachable", "*"): (
         N_("{product}: the VPN server answers on this network."),
         N_("A VPN of this kind can work from here."),
     ),
     ("vpn_no_answer", "*"): (
-        N_("{product}: no answer to the VPN's first message. Some VPN servers stay silent to strangers on purpose, so this is not always a block."),
-        N_("If your VPN does not connect, try another of its protocols or ask your network administrator."),
+        N_("{product}: no answer to the VPN's first message. Some VPN servers stay silent to strangers "
+           "on purpose, so this is not always a block."),
+        N_("If your VPN does not connect, try another of its protocols, or ask whoever runs this "
+           "network whether it blocks VPNs."),
     ),
     ("vpn_refused", "*"): (
         N_("{product}: the VPN connection was refused."),
-        N_("The server does not offer this protocol here, or your network blocks it."),
+        N_("The VPN server does not offer this protocol here, or your network blocks it. Ask whoever "
+           "runs the VPN server which protocol to use."),
     ),
     ("vpn_unverifiable", "*"): (
         N_("{product} never answers strangers, by design, so it cannot be tested from here."),
@@ -291,6 +342,17 @@ def port_words(ports: object) -> str:
     return ngettext("port {ports}", "ports {ports}", count).format(ports=port_list(ports))
 
 
+FAMILY_WORDS = {
+    "ipv4": N_("IPv4 (the usual kind of internet address)"),
+    "ipv6": N_("IPv6 (the newer kind of internet address)"),
+}
+
+
+def family_words(family: str) -> str:
+    """ "IPv6 (the newer kind of internet address)": the family next to a plain word."""
+    return _(FAMILY_WORDS[family]) if family in FAMILY_WORDS else family
+
+
 def explain(code: str, where: str, **context: object) -> tuple[str, str]:
     """The translated (explanation, advice) for *code* as found *where*.
 
@@ -299,6 +361,11 @@ def explain(code: str, where: str, **context: object) -> tuple[str, str]:
     texts = _TEXTS.get((code, where)) or _TEXTS[(code, "*")]
     values = {"host": "", "product": ""}
     values.update({k: str(v) for k, v in context.items() if k != "port"})
+    # The IP families by name, each next to a plain word (from the attempts' records).
+    ok_family = str(context.get("family_ok") or "ipv4")
+    failed_family = str(context.get("family_failed") or ("ipv6" if ok_family == "ipv4" else "ipv4"))
+    values["family_ok"] = family_words(ok_family)
+    values["family_failed"] = family_words(failed_family)
     values["port_words"] = port_words(context.get("port", ""))
     return _(texts[0]).format(**values), _(texts[1]).format(**values)
 
@@ -306,7 +373,7 @@ def explain(code: str, where: str, **context: object) -> tuple[str, str]:
 def all_message_ids() -> list[str]:
     """Every text in this module (used by the tests to check the catalogs)."""
     ids = [c.title for c in CAUSES.values()]
-    ids += list(LIGHT_WORDS.values()) + list(WHERE_WORDS.values())
+    ids += list(LIGHT_WORDS.values()) + list(WHERE_WORDS.values()) + list(FAMILY_WORDS.values())
     for a, b in _TEXTS.values():
         ids += [a, b]
     return ids

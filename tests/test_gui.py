@@ -229,7 +229,7 @@ def test_demo_antivirus_shows_amber_with_the_product(qtbot, make_window):  # typ
     run_demo(qtbot, window, "antivirus-intercept")
     shown = rows(window)
     assert [r["light"] for r in shown] == ["green", "amber", "amber"]
-    assert shown[1]["name"] == "Port 465: Warning – Someone reads along"
+    assert shown[1]["name"] == "Port 465: Warning – Encrypted mail checked"
     assert "Avast" in str(shown[1]["meaning"])
     assert shown[1]["others"] == "Same warning"
     assert window.banner.headline.text() == "Sending mail works, with a warning"

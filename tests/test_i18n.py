@@ -276,7 +276,7 @@ def test_set_language_switches_causes_and_light_words(german: dict) -> None:
     assert ports == "Ports 465 und 587"
     assert explanation == german[(source_explanation, None)].msgstr[0].format(port_words=ports)
     assert advice == german[(source_advice, None)].msgstr[0]
-    assert causes.title("tls_intercepted") == german[("Someone reads along", None)].msgstr[0]
+    assert causes.title("tls_intercepted") == german[("Encrypted mail checked", None)].msgstr[0]
     assert causes.where_word("network") == "Ihr Netzwerk"
 
     assert i18n.set_language("en") == "en"

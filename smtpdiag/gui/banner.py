@@ -19,16 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..i18n import N_, _, ngettext
+from ..i18n import _, ngettext
 from ..report.model import Report
+from ..report.words import report_headline
 from . import lights
-
-HEADLINES = {
-    "green": N_("Sending mail works"),
-    "amber": N_("Sending mail works, with a warning"),
-    "red": N_("Sending mail does not work"),
-    "grey": N_("Check stopped"),
-}
 
 
 class LightLabel(QLabel):
@@ -158,7 +152,7 @@ class Banner(QFrame):
         light = str(overall.get("light") or "grey")
         if light not in lights.LIGHTS:
             light = "grey"
-        headline = _(HEADLINES[light])
+        headline = report_headline(overall)
         self.icon.set_light(light, _("Overall: {light} – {headline}").format(
             light=lights.word(light), headline=headline))
         advice = str(overall.get("advice") or "")

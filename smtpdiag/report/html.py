@@ -27,6 +27,7 @@ from ..i18n import N_, _
 from ..records import Check, Step
 from ..textsafe import plain
 from .model import MODE_WORDS, Report, transcript_lines
+from .words import report_headline
 
 LIGHTS = ("green", "amber", "red", "grey")
 
@@ -231,7 +232,7 @@ background:var(--card);padding:1rem 1.1rem;margin:0 0 1rem}
 .verdict.light-red{border-left-color:var(--red)}
 .verdict .head{display:flex;align-items:center;gap:.8rem;flex-wrap:wrap;margin-bottom:.4rem}
 .verdict .big{font-size:1.5rem}
-.verdict .summary{font-size:1.1rem}
+.verdict .headline{font-size:1.25rem;margin:.4rem 0}.verdict .summary{font-size:1.1rem}
 .advice{font-weight:600}
 .note{border-left:4px solid var(--amber);padding:.3rem .7rem;margin:.6rem 0;background:var(--card)}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
@@ -343,6 +344,7 @@ def _verdict_html(report: Report) -> list[str]:
         (f"<span><strong>{esc(cause_title(cause))}</strong> <code>{esc(cause)}</code>"
         f' <span class="where">{where}</span></span>'),
         "</div>",
+        f'<p class="headline"><strong>{esc(report_headline(o))}</strong></p>',
         f'<p class="summary">{esc(o.get("summary", ""))}</p>',
         f'<p class="advice">{advice}</p>',
     ]

@@ -18,10 +18,14 @@ from .. import __version__
 from ..causes import explain, light_word, port_list, port_words, title, where_word
 from ..config import RunConfig
 from ..host.environment import environment
-from ..i18n import N_, _, current_language, ngettext
+from ..i18n import _, current_language, ngettext
 from ..records import Check
 from ..textsafe import plain
-from ..verdict import deciding_checks, overall
+from ..verdict import overall
+from . import words
+from .words import MODE_WORDS
+
+__all__ = ["MODE_WORDS", "Report", "ReportError", "build", "render_text", "summarise", "with_words"]
 
 SCHEMA = "smtpdiag.report/1"
 
@@ -53,69 +57,24 @@ def with_words(check: Check) -> Check:
             context["product"] = _(PROTOCOL_NAMES.get(check.protocol or "", check.protocol or ""))
         except ImportError:
             context["product"] = check.protocol or ""
+    if check.cause == "ip_family_partial":
+        # The families by name: the one shown worked, the other did not.
+        failed = [a.family for a in check.attempts if a.family in ("ipv4", "ipv6") and a.address != check.address]
+        if failed:
+            context["family_failed"] = failed[0]
+            context["family_ok"] = "ipv4" if failed[0] == "ipv6" else "ipv6"
     explanation, advice = explain(check.cause, check.where, port=check.port, host=check.host, **context)
     return check.with_(explanation=explanation, advice=advice, context=context)
 
 
-MODE_WORDS = {"implicit": N_("SSL/TLS"), "starttls": N_("STARTTLS")}
+def summarise(checks: list[Check]) -> tuple[str, str]:
+    """One or two sentences for the customer, and what to do next (see :mod:`words`)."""
+    summary, advice, _settings = words.summarise(checks)
+    return summary, advice
 
 
 def _ports(checks: list[Check]) -> str:
     return port_list([c.port for c in checks])
-
-
-def _broken_sentence(group: list[Check]) -> str:
-    where = group[0].where
-    n = len(group)
-    ports = _ports(group)
-    if where == "network":
-        return ngettext("Port {ports} is blocked or disturbed by your network.",
-                        "Ports {ports} are blocked or disturbed by your network.", n).format(ports=ports)
-    if where == "server":
-        return ngettext("Port {ports} does not work on this mail server.",
-                        "Ports {ports} do not work on this mail server.", n).format(ports=ports)
-    if where == "local":
-        return ngettext("A program on your computer disturbs port {ports}.",
-                        "A program on your computer disturbs ports {ports}.", n).format(ports=ports)
-    return ngettext("Port {ports} does not work.", "Ports {ports} do not work.", n).format(ports=ports)
-
-
-def summarise(checks: list[Check]) -> tuple[str, str]:
-    """One or two sentences for the customer, and what to do next."""
-    verdict = overall(checks)
-    deciding = deciding_checks(checks)
-    if verdict.light == "grey":
-        return _("The check did not finish."), _("Start the check again.")
-    best = next(c for c in deciding if c.id == verdict.check_id)
-    broken = [c for c in deciding if c.light == "red"]
-    groups: dict[str, list[Check]] = {}
-    for c in broken:
-        groups.setdefault(c.where, []).append(c)
-    problems = " ".join(_broken_sentence(g) for g in groups.values())
-    if verdict.light == "green":
-        setting = {"host": best.host, "port": best.port,
-                   "mode": _(MODE_WORDS.get(best.mode or "", best.mode or ""))}
-        if problems:
-            return (problems + " " + _("Port {port} works.").format(port=best.port),
-                    # TRANSLATORS: {mode} is "SSL/TLS" or "STARTTLS".
-                    _("To send mail, set your mail program's outgoing server to {host}, port {port}, "
-                      "with {mode}.").format(**setting))
-        return (_("You can send mail securely to this server."),
-                # TRANSLATORS: {mode} is "SSL/TLS" or "STARTTLS".
-                _("If your mail program still fails, set your mail program's outgoing server to {host}, "
-                  "port {port}, with {mode}.").format(**setting))
-    if verdict.light == "amber":
-        lead = problems + " " if problems else ""
-        return lead + best.explanation, best.advice
-    same = [c for c in broken if c.cause == best.cause and c.where == best.where]
-    others = [c for c in broken if c not in same]
-    explanation, advice = explain(best.cause, best.where, port=[c.port for c in same], host=best.host,
-                                  **best.context)
-    rest: dict[str, list[Check]] = {}
-    for c in others:
-        rest.setdefault(c.where, []).append(c)
-    tail = " ".join(_broken_sentence(g) for g in rest.values())
-    return (explanation + (" " + tail if tail else "")), advice
 
 
 def vpn_comparison(previous: Report | None, current: Report) -> str | None:
@@ -227,7 +186,9 @@ class Report:
 
 def build(config: RunConfig, checks: list[Check], created: str) -> Report:
     verdict = overall(checks)
-    summary, advice = summarise(checks)
+    checks = words.run_words(checks)
+    summary, advice, settings = words.summarise(checks)
+    headline = words.headline(checks)
     env = environment()
     if env.get("vpn_active"):
         summary += " " + _("A VPN is switched on: these results describe the VPN's network, not yours.")
@@ -244,7 +205,7 @@ def build(config: RunConfig, checks: list[Check], created: str) -> Report:
         },
         environment=env,
         overall={"light": verdict.light, "cause": verdict.cause, "where": verdict.where,
-                 "summary": summary, "advice": advice},
+                 "headline": headline, "summary": summary, "advice": advice, "settings": settings},
         checks=checks,
         language=current_language(),
     )
@@ -277,6 +238,7 @@ def render_text(report: Report, details: bool = True) -> str:
         # cause code such as tls_reset, {where} a place code such as network or server.
         _("Overall: {light} ({cause}, where: {where})").format(
             light=light_word(o.get("light", "grey")).upper(), cause=o.get("cause", ""), where=o.get("where", "")),
+        words.report_headline(o),
         o.get("summary", ""),
         _("What to do: {advice}").format(advice=o.get("advice", "")),
     ]

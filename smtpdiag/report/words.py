@@ -1,0 +1,280 @@
+"""The words of a whole run, built from its results: the headline, the summary, the
+settings to use, and the sentences that tie rows together.
+
+    working_settings(checks)   the check whose settings the customer should use (or None)
+    summarise(checks)          (summary, advice, settings) for the overall verdict
+    headline(checks)           one line: can I send, and how
+    run_words(checks)          every check's words in the light of the whole run:
+                               target rows name the working alternative, reference
+                               rows read as evidence for the target row on their port
+
+The one rule behind all of it (CONTRACT.md section 2): no sentence names a port or
+setting *to use* unless that port was tested in this run and worked.  The cause texts
+in :mod:`smtpdiag.causes` never name one; the only sentences that do are built here,
+from :func:`working_settings`, with :func:`setting_words`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..causes import explain, port_words, title
+from ..i18n import N_, _
+from ..records import Check
+from ..verdict import SUBMISSION_EXEMPT_PORTS, deciding_checks, overall
+
+# The order in which working submission ports are recommended (contract section 4).
+SUBMISSION_ORDER = (465, 587, 2525)
+
+MODE_WORDS = {"implicit": N_("SSL/TLS"), "starttls": N_("STARTTLS")}
+
+# Reference servers by the name their customers know them by.
+REFERENCE_NAMES = {
+    "smtp.gmail.com": "Gmail",
+    "smtp.mail.yahoo.com": "Yahoo Mail",
+    "smtp.sendgrid.net": "SendGrid",
+    "smtp.mailgun.org": "Mailgun",
+    "smtp.office365.com": "Microsoft 365",
+    "smtp-mail.outlook.com": "Outlook.com",
+}
+
+
+def mode_word(mode: str | None) -> str:
+    """ "SSL/TLS" or "STARTTLS" (the names mail programs use for the connection type)."""
+    return _(MODE_WORDS[mode]) if mode in MODE_WORDS else (mode or "")
+
+
+def _order(check: Check) -> tuple[int, int]:
+    port = check.port
+    return (SUBMISSION_ORDER.index(port), port) if port in SUBMISSION_ORDER else (len(SUBMISSION_ORDER), port)
+
+
+def _works(check: Check) -> bool:
+    return check.light in ("green", "amber") and check.cause != "cancelled"
+
+
+def working_settings(checks: Sequence[Check]) -> Check | None:
+    """The check whose settings to recommend: the first green submission port in the
+    order 465, 587, 2525, then the others; failing that the first amber one (it works,
+    with a warning); None when none works."""
+    deciding = [c for c in deciding_checks(checks) if _works(c)]
+    for light in ("green", "amber"):
+        found = sorted((c for c in deciding if c.light == light), key=_order)
+        if found:
+            return found[0]
+    return None
+
+
+def settings_of(check: Check | None) -> dict[str, Any] | None:
+    """``overall.settings``: ``{"host", "port", "mode"}`` of the working check, or None."""
+    if check is None:
+        return None
+    return {"host": check.host, "port": check.port, "mode": check.mode}
+
+
+def setting_words(check: Check) -> str:
+    """ "port 587 with STARTTLS (connection type)": the one phrase that recommends a setting."""
+    # TRANSLATORS: {mode} is "SSL/TLS" or "STARTTLS", the name mail programs show for the
+    # connection type (Thunderbird: "Connection security").
+    return _("port {port} with {mode} (connection type)").format(port=check.port, mode=mode_word(check.mode))
+
+
+def switch_sentence(best: Check) -> str:
+    """Advice for a row that does not work, when another setting did in this run."""
+    # TRANSLATORS: {mode} is "SSL/TLS" or "STARTTLS".
+    return _("Port {port} with {mode} (connection type) works in this test: use it in your mail "
+             "program's settings.").format(port=best.port, mode=mode_word(best.mode))
+
+
+def _use_sentence(best: Check, failed: list[Check]) -> str:
+    if failed:
+        # TRANSLATORS: {ports} is "port 465" or "ports 465 and 2525"; {mode} "SSL/TLS" or "STARTTLS".
+        return _("If your mail program's settings use {ports}, change them to outgoing server {host}, "
+                 "port {port}, connection type {mode}.").format(
+            ports=port_words([c.port for c in failed]), host=best.host, port=best.port, mode=mode_word(best.mode))
+    # TRANSLATORS: {mode} is "SSL/TLS" or "STARTTLS".
+    return _("In your mail program's settings, use outgoing server {host}, port {port}, "
+             "connection type {mode}.").format(host=best.host, port=best.port, mode=mode_word(best.mode))
+
+
+def _groups(checks: list[Check]) -> list[list[Check]]:
+    """Checks that failed the same way, together (in the order of their first port)."""
+    groups: dict[tuple[str, str], list[Check]] = {}
+    for c in sorted(checks, key=_order):
+        groups.setdefault((c.cause, c.where), []).append(c)
+    return list(groups.values())
+
+
+def _group_words(group: list[Check]) -> tuple[str, str]:
+    first = group[0]
+    return explain(first.cause, first.where, port=[c.port for c in group], host=first.host, **first.context)
+
+
+def _port25_sentence(checks: Sequence[Check], deciding: list[Check]) -> str:
+    """A failing port 25 is named too (the engineer asked where it went), as what it is."""
+    port25 = [c for c in checks if c.kind == "smtp" and c.role == "target" and c not in deciding
+              and c.port in SUBMISSION_EXEMPT_PORTS and c.light == "red"]
+    if not port25:
+        return ""
+    if port25[0].where == "network":
+        return _("Port 25 (used between mail servers, not needed by mail programs) is blocked by your "
+                 "network, as on most home and mobile networks.")
+    return _("Port 25 (used between mail servers, not needed by mail programs) does not work here.")
+
+
+def summarise(checks: Sequence[Check]) -> tuple[str, str, dict[str, Any] | None]:
+    """What the customer reads under the headline: what works and what does not (one
+    sentence per way of failing), what to do next and who does it, and the settings."""
+    verdict = overall(checks)
+    deciding = deciding_checks(checks)
+    if verdict.light == "grey":
+        return _("The check did not finish."), _("Start the check again."), None
+    best = working_settings(checks)
+    broken = [c for c in deciding if c.light == "red"]
+    port25 = _port25_sentence(checks, deciding)
+    if best is not None:
+        parts = []
+        if best.light == "green":
+            parts.append(_("You can send mail securely through {setting}.").format(setting=setting_words(best)))
+        else:
+            parts.append(best.explanation)
+            parts.append(_("Mail can still be sent through {setting}.").format(setting=setting_words(best)))
+        parts += [_group_words(g)[0] for g in _groups(broken)]
+        if port25:
+            parts.append(port25)
+        advice = _use_sentence(best, broken)
+        if best.light == "amber":
+            advice = best.advice + " " + advice
+        return " ".join(parts), advice, settings_of(best)
+    groups = _groups(broken)
+    # The most common way of failing speaks first (the overall cause).
+    groups.sort(key=lambda g: (g[0].cause != verdict.cause or g[0].where != verdict.where, _order(g[0])))
+    words = [_group_words(g) for g in groups]
+    summary = " ".join(w[0] for w in words) + (" " + port25 if port25 else "")
+    advice = [words[0][1]]
+    # Another party's advice too, when another port fails for someone else.
+    for g, w in zip(groups[1:], words[1:], strict=True):
+        if g[0].where != groups[0][0].where and w[1] not in advice:
+            advice.append(w[1])
+    return summary, " ".join(advice), None
+
+
+AMBER_PROBLEMS = {
+    ("tls_intercepted", "local"): N_("your security program {product} checks it on the way"),
+    ("tls_intercepted", "*"): N_("a device on your network checks it on the way"),
+    ("smtp_banner_masked", "*"): N_("a firewall on your network checks it on the way"),
+    ("auth_before_tls", "*"): N_("the mail server also offers an unprotected login"),
+    ("ip_family_partial", "*"): N_("not over {family_failed}"),
+}
+RED_HEADLINES = {
+    "network": N_("Sending mail does not work from this network"),
+    "server": N_("Sending mail does not work: the mail server has a problem"),
+    "local": N_("Sending mail does not work: something on this computer blocks it"),
+    "input": N_("Sending mail does not work: check the server name or login"),
+    "*": N_("Sending mail does not work"),
+}
+
+
+def headline(checks: Sequence[Check]) -> str:
+    """Can I send, and how: the one line at the top of the window and of every report."""
+    from ..causes import family_words
+
+    verdict = overall(checks)
+    if verdict.light == "grey":
+        return _("Check stopped")
+    best = working_settings(checks)
+    if best is None:
+        return _(RED_HEADLINES.get(verdict.where, RED_HEADLINES["*"]))
+    broken = [c for c in deciding_checks(checks) if c.light == "red"]
+    mode = mode_word(best.mode)
+    if best.light == "green":
+        if broken:
+            # TRANSLATORS: {mode} is "SSL/TLS" or "STARTTLS"; {ports} "port 465" or "ports 465 and 2525".
+            return _("Sending works with port {port} and {mode} (connection type), not with {ports}").format(
+                port=best.port, mode=mode, ports=port_words(sorted(c.port for c in broken)))
+        # TRANSLATORS: {mode} is "SSL/TLS" or "STARTTLS".
+        return _("Sending works: use port {port} with {mode} (connection type)").format(port=best.port, mode=mode)
+    key = (best.cause, best.where) if (best.cause, best.where) in AMBER_PROBLEMS else (best.cause, "*")
+    failed = [a.family for a in best.attempts if a.family in ("ipv4", "ipv6") and a.address != best.address]
+    problem = _(AMBER_PROBLEMS[key]) if key in AMBER_PROBLEMS else _("with a warning")
+    problem = problem.format(product=best.context.get("product", ""),
+                             family_failed=family_words(failed[0] if failed else "ipv6"))
+    # TRANSLATORS: {mode} is "SSL/TLS" or "STARTTLS"; {problem} e.g. "your security program Avast
+    # checks it on the way".
+    return _("Sending works with port {port} and {mode} (connection type), but {problem}").format(
+        port=best.port, mode=mode, problem=problem)
+
+
+# -- rows in the light of the whole run -------------------------------------------------------
+
+def reference_name(host: str) -> str:
+    return REFERENCE_NAMES.get(host.lower().rstrip("."), host)
+
+
+def evidence(control: Check, target: Check | None) -> str:
+    """A reference server's row, as evidence for the target's row on the same port."""
+    name = reference_name(control.host)
+    works = _works(control)
+    if target is None or target.light == "grey" or control.light == "grey":
+        if works:
+            return _("{name}: works on this port.").format(name=name)
+        return _("{name}: {result} on this port.").format(name=name, result=title(control.cause))
+    if _works(target):
+        if works:
+            return _("{name}: works too.").format(name=name)
+        return _("{name}: {result} — your mail server works here all the same.").format(
+            name=name, result=title(control.cause))
+    same = control.cause == target.cause
+    if target.where == "network":
+        if same:
+            return _("{name}: same — so it is your network.").format(name=name)
+        return _("{name}: fails too ({result}) — so it is your network.").format(
+            name=name, result=title(control.cause))
+    if target.where == "server" and works:
+        return _("{name}: works — so it is the mail server.").format(name=name)
+    if same:
+        return _("{name}: same.").format(name=name)
+    if works:
+        return _("{name}: works.").format(name=name)
+    return _("{name}: {result}.").format(name=name, result=title(control.cause))
+
+
+def run_words(checks: Sequence[Check]) -> list[Check]:
+    """Every check with the words that depend on the rest of the run."""
+    best = working_settings(checks)
+    targets = {c.port: c for c in checks if c.kind == "smtp" and c.role == "target"}
+    out = []
+    for c in checks:
+        if c.kind == "smtp" and c.role == "control":
+            target = targets.get(c.port)
+            c = c.with_(explanation=evidence(c, target),
+                        advice=_("Nothing to do with this server: it is only compared with yours."))
+        elif c.kind == "smtp" and c.role == "target" and best is not None and c.id != best.id \
+                and c.light in ("red", "amber") and (c.port, c.mode) != (best.port, best.mode):
+            c = c.with_(advice=f"{c.advice} {switch_sentence(best)}")
+        out.append(c)
+    return out
+
+
+# The headlines of reports made before the headline was stored (by light only).
+LIGHT_HEADLINES = {
+    "green": N_("Sending mail works"),
+    "amber": N_("Sending mail works, with a warning"),
+    "red": N_("Sending mail does not work"),
+    "grey": N_("Check stopped"),
+}
+
+
+def report_headline(overall_: dict[str, Any]) -> str:
+    """The headline of a (live or saved) report: as stored, else from its light."""
+    stored = overall_.get("headline")
+    if isinstance(stored, str) and stored:
+        return stored
+    light = str(overall_.get("light") or "grey")
+    return _(LIGHT_HEADLINES.get(light, LIGHT_HEADLINES["grey"]))
+
+
+def message_ids() -> list[str]:
+    """Every fixed text of this module (the catalog tests)."""
+    return [*MODE_WORDS.values(), *AMBER_PROBLEMS.values(), *RED_HEADLINES.values(), *LIGHT_HEADLINES.values()]
