@@ -181,7 +181,7 @@ def test_typed_target_runs_live_and_shows_lights_words_and_banner(qtbot, make_wi
     assert shown[1]["name"] == "Port 465: Problem – Encryption cut off"
     assert shown[1]["meaning"] == "Your network cuts encrypted mail connections on port 465, for every mail server."
     assert [r["others"] for r in shown] == ["Also blocked", "Also blocked", "Also blocked", "Work"]
-    assert window.banner.headline.text() == "Sending mail does not work"
+    assert window.banner.headline.text() == "Sending mail does not work from this network"
     assert window.banner.summary.text() == report.overall["summary"]
     assert window.banner.advice.text() == "What to do: " + report.overall["advice"]
     assert window.banner.icon.light == "red"
@@ -220,7 +220,7 @@ def test_demo_healthy_is_all_green(qtbot, make_window):  # type: ignore[no-untyp
     assert {r["status"] for r in shown} == {"Works"}
     assert {r["others"] for r in shown} == {"Work"}
     assert shown[0]["name"] == "Port 25: OK – Works"
-    assert window.banner.headline.text() == "Sending mail works"
+    assert window.banner.headline.text() == "Sending works: use port 465 with SSL/TLS (connection type)"
     assert window.banner.summary.text() == report.overall["summary"]
 
 
@@ -232,7 +232,8 @@ def test_demo_antivirus_shows_amber_with_the_product(qtbot, make_window):  # typ
     assert shown[1]["name"] == "Port 465: Warning – Encrypted mail checked"
     assert "Avast" in str(shown[1]["meaning"])
     assert shown[1]["others"] == "Same warning"
-    assert window.banner.headline.text() == "Sending mail works, with a warning"
+    assert window.banner.headline.text() == ("Sending works with port 465 and SSL/TLS (connection type), but your "
+                                             "security program Avast checks it on the way")
 
 
 # -- cancel, close, restart ------------------------------------------------------------------
@@ -299,10 +300,11 @@ def test_restart_ignores_the_stale_run(qtbot, make_window):  # type: ignore[no-u
 def test_second_run_after_a_finished_one(qtbot, make_window):  # type: ignore[no-untyped-def]
     window = make_window("demo")
     run_demo(qtbot, window, "healthy")
-    assert window.banner.headline.text() == "Sending mail works"
+    assert window.banner.headline.text() == "Sending works: use port 465 with SSL/TLS (connection type)"
     run_demo(qtbot, window, "antivirus-intercept")
     assert [r["light"] for r in rows(window)] == ["green", "amber", "amber"]
-    assert window.banner.headline.text() == "Sending mail works, with a warning"
+    assert window.banner.headline.text() == ("Sending works with port 465 and SSL/TLS (connection type), but your "
+                                             "security program Avast checks it on the way")
 
 
 # -- saved reports --------------------------------------------------------------------------

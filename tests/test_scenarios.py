@@ -5,12 +5,33 @@ from __future__ import annotations
 
 import time
 
+import advice_scan
 import pytest
 
 from smtpdiag.engine import CheckFinished, Diagnosis, Finished, Planned, StepRecorded
+from smtpdiag.i18n import current_language, set_language
+from smtpdiag.report.model import Report, render_text, reworded
 from smtpdiag.simnet.scenarios import SCENARIOS, start_scenario
 
 TIMEOUT = 1.5
+
+
+def assert_advice_only_from_results(report: Report) -> None:
+    from smtpdiag.report.html import render_html
+    from smtpdiag.report.support import support_summary
+
+    assert advice_scan.settings_agree(report) == []
+    original = current_language()
+    try:
+        for lang in ("en", "de"):
+            set_language(lang)
+            worded = reworded(report)
+            texts = {"json": worded.dumps(), "text": render_text(worded), "html": render_html(worded),
+                     "support": support_summary(worded)}
+            for fmt, text in texts.items():
+                assert advice_scan.problems(worded, text) == [], (lang, fmt)
+    finally:
+        set_language(original)
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
@@ -32,6 +53,8 @@ def test_scenario_verdicts(name: str) -> None:
     for c in report.checks:
         assert c.explanation and c.advice and "{" not in c.explanation
     assert o["summary"] and o["advice"]
+    # no word recommends a port or setting that was not tested and working, in any format or language
+    assert_advice_only_from_results(report)
     # all ports and reference servers at once: never much more than a couple of timeouts
     assert seconds < 2 * TIMEOUT + 2.5
     # the live events a window needs: the plan first, the report last, one result per check

@@ -8,6 +8,7 @@ summary) are stored as they were shown, in the language of the run.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import uuid
@@ -184,15 +185,28 @@ class Report:
         return [c for c in self.checks if c.role == "control"]
 
 
-def build(config: RunConfig, checks: list[Check], created: str) -> Report:
+def overall_words(checks: list[Check], env: dict[str, Any]) -> tuple[list[Check], dict[str, Any]]:
+    """The checks with the words that depend on the whole run, and the ``overall`` block."""
     verdict = overall(checks)
     checks = words.run_words(checks)
     summary, advice, settings = words.summarise(checks)
-    headline = words.headline(checks)
-    env = environment()
     if env.get("vpn_active"):
         summary += " " + _("A VPN is switched on: these results describe the VPN's network, not yours.")
         advice += " " + _("To test your own network, switch the VPN off and check again.")
+    return checks, {"light": verdict.light, "cause": verdict.cause, "where": verdict.where,
+                    "headline": words.headline(checks), "summary": summary, "advice": advice,
+                    "settings": settings}
+
+
+def reworded(report: Report) -> Report:
+    """*report* with every word in the current language, computed again from its records."""
+    checks, overall_ = overall_words([with_words(c) for c in report.checks], report.environment)
+    return dataclasses.replace(report, checks=checks, overall=overall_, language=current_language())
+
+
+def build(config: RunConfig, checks: list[Check], created: str) -> Report:
+    env = environment()
+    checks, overall_ = overall_words(checks, env)
     return Report(
         created=created,
         input={
@@ -204,8 +218,7 @@ def build(config: RunConfig, checks: list[Check], created: str) -> Report:
             "user": config.user,
         },
         environment=env,
-        overall={"light": verdict.light, "cause": verdict.cause, "where": verdict.where,
-                 "headline": headline, "summary": summary, "advice": advice, "settings": settings},
+        overall=overall_,
         checks=checks,
         language=current_language(),
     )

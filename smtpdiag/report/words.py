@@ -90,7 +90,7 @@ def switch_sentence(best: Check) -> str:
 def _use_sentence(best: Check, failed: list[Check]) -> str:
     if failed:
         # TRANSLATORS: {ports} is "port 465" or "ports 465 and 2525"; {mode} "SSL/TLS" or "STARTTLS".
-        return _("If your mail program's settings use {ports}, change them to outgoing server {host}, "
+        return _("If your mail program is set to {ports}, change it to outgoing server {host}, "
                  "port {port}, connection type {mode}.").format(
             ports=port_words([c.port for c in failed]), host=best.host, port=best.port, mode=mode_word(best.mode))
     # TRANSLATORS: {mode} is "SSL/TLS" or "STARTTLS".
