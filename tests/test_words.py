@@ -10,7 +10,7 @@ import pytest
 from smtpdiag.i18n import set_language
 from smtpdiag.records import Attempt, Check, Step
 from smtpdiag.report.model import Report, overall_words, with_words
-from smtpdiag.report.words import evidence, headline, working_settings
+from smtpdiag.report.words import evidence, working_settings
 
 
 @pytest.fixture(autouse=True)

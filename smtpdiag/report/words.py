@@ -133,7 +133,11 @@ def summarise(checks: Sequence[Check]) -> tuple[str, str, dict[str, Any] | None]
     best = working_settings(checks)
     broken = [c for c in deciding if c.light == "red"]
     port25 = _port25_sentence(checks, deciding)
-    if best is not None:
+    if verdict.light == "red" and not broken:
+        # Red although no port failed (a refused login decides the run): its check speaks.
+        broken = [c for c in checks if c.id == verdict.check_id] or deciding[:1]
+        best = None
+    if best is not None and verdict.light != "red":
         parts = []
         if best.light == "green":
             parts.append(_("You can send mail securely through {setting}.").format(setting=setting_words(best)))
@@ -152,12 +156,12 @@ def summarise(checks: Sequence[Check]) -> tuple[str, str, dict[str, Any] | None]
     groups.sort(key=lambda g: (g[0].cause != verdict.cause or g[0].where != verdict.where, _order(g[0])))
     words = [_group_words(g) for g in groups]
     summary = " ".join(w[0] for w in words) + (" " + port25 if port25 else "")
-    advice = [words[0][1]]
+    advice_parts = [words[0][1]]
     # Another party's advice too, when another port fails for someone else.
     for g, w in zip(groups[1:], words[1:], strict=True):
-        if g[0].where != groups[0][0].where and w[1] not in advice:
-            advice.append(w[1])
-    return summary, " ".join(advice), None
+        if g[0].where != groups[0][0].where and w[1] not in advice_parts:
+            advice_parts.append(w[1])
+    return summary, " ".join(advice_parts), None
 
 
 AMBER_PROBLEMS = {
@@ -184,7 +188,7 @@ def headline(checks: Sequence[Check]) -> str:
     if verdict.light == "grey":
         return _("Check stopped")
     best = working_settings(checks)
-    if best is None:
+    if best is None or verdict.light == "red":
         return _(RED_HEADLINES.get(verdict.where, RED_HEADLINES["*"]))
     broken = [c for c in deciding_checks(checks) if c.light == "red"]
     mode = mode_word(best.mode)
