@@ -28,6 +28,7 @@ from cryptography.x509.oid import NameOID
 from ..i18n import _
 from ..paths import data_dir
 from ..records import CertInfo
+from .tls_codes import os_verification_failure
 
 # OpenSSL X509_V_ERR_* codes -> certificate failure words (verdict vocabulary).
 _VERIFY_CODES = {
@@ -85,7 +86,7 @@ _contexts: dict[tuple[object, ...], ssl.SSLContext] = {}
 _contexts_lock = threading.Lock()
 
 
-def _system_trust_context() -> ssl.SSLContext:
+def _system_trust_context(platform: str = sys.platform) -> ssl.SSLContext:
     """A verifying client context that trusts what the operating system trusts.
 
     On Windows and macOS that is ``truststore`` (the system's own verifier).  On
@@ -93,7 +94,7 @@ def _system_trust_context() -> ssl.SSLContext:
     does so again for every handshake (about 20 ms each, holding the GIL); here
     the same bundle is loaded once, exactly as truststore finds it.
     """
-    if sys.platform in ("win32", "darwin"):
+    if platform in OS_VERIFIER_PLATFORMS:
         return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # type: ignore[no-any-return]
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     defaults = ssl.get_default_verify_paths()
@@ -120,13 +121,25 @@ SYSTEM_CA_FILES = (
 _HASHED_CERT = re.compile(r"^[0-9a-fA-F]{8}\.[0-9]$")
 
 
+# Where the verifier is the operating system's (truststore): it holds the
+# context's lock during the handshake and the OS verification (which may fetch
+# intermediates or OCSP answers), so a shared context would make every
+# connection wait for the slowest server.  There each connection gets its own.
+OS_VERIFIER_PLATFORMS = ("win32", "darwin")
+
+
 def make_context(ca_file: str | None = None, extra_ca_pem: str | None = None,
-                 legacy: bool = False) -> ssl.SSLContext:
-    """A verifying client context, built once and shared by every probe.
+                 legacy: bool = False, platform: str = sys.platform) -> ssl.SSLContext:
+    """A verifying client context for one connection.
 
     *legacy* also allows TLS 1.0/1.1 (used once to tell an outdated server from a
-    broken one).  A context is reused while the CA file is unchanged.
+    broken one).  On Linux (OpenSSL verifies) a context is built once per CA set
+    and shared while the CA file is unchanged: loading the bundle costs about
+    20 ms.  On Windows and macOS every call builds a new one (see
+    :data:`OS_VERIFIER_PLATFORMS`).
     """
+    if platform in OS_VERIFIER_PLATFORMS:
+        return _build_context(ca_file, extra_ca_pem, legacy, platform)
     stamp = None
     if ca_file:
         try:
@@ -134,23 +147,29 @@ def make_context(ca_file: str | None = None, extra_ca_pem: str | None = None,
             stamp = (st.st_mtime_ns, st.st_size)
         except OSError:
             stamp = None
-    key = (ca_file, stamp, extra_ca_pem, legacy)
+    key = (ca_file, stamp, extra_ca_pem, legacy, platform)
     with _contexts_lock:
         ctx = _contexts.get(key)
         if ctx is None:
-            ctx = _system_trust_context()
-            if ca_file:
-                ctx.load_verify_locations(cafile=ca_file)
-            if extra_ca_pem:
-                ctx.load_verify_locations(cadata=extra_ca_pem)
-            if legacy:
-                # MINIMUM_SUPPORTED (not TLSv1) avoids Python's deprecation warning.
-                ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
-                ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+            ctx = _build_context(ca_file, extra_ca_pem, legacy, platform)
             if len(_contexts) > 16:
                 _contexts.clear()
             _contexts[key] = ctx
         return ctx
+
+
+def _build_context(ca_file: str | None, extra_ca_pem: str | None, legacy: bool,
+                   platform: str) -> ssl.SSLContext:
+    ctx = _system_trust_context(platform)
+    if ca_file:
+        ctx.load_verify_locations(cafile=ca_file)
+    if extra_ca_pem:
+        ctx.load_verify_locations(cadata=extra_ca_pem)
+    if legacy:
+        # MINIMUM_SUPPORTED (not TLSv1) avoids Python's deprecation warning.
+        ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    return ctx
 
 
 def check_ca_file(path: str) -> None:
@@ -232,14 +251,23 @@ def _name_matches(host: str, cert: CertInfo) -> bool:
 
 
 def certificate_failure(exc: ssl.SSLCertVerificationError | None, chain: tuple[CertInfo, ...],
-                        host: str, now: dt.datetime | None = None) -> str:
+                        host: str, now: dt.datetime | None = None,
+                        platform: str = sys.platform) -> str:
     """The certificate failure word for a failed verification.
 
-    The verifier's own code decides when it is known; otherwise the leaf is
-    examined (expired, self-signed, wrong name), and anything else is untrusted.
+    The verifier's own code decides when it is known (OpenSSL's on Linux, the
+    system's on Windows and macOS: :mod:`smtpdiag.tls_codes`), except that an
+    "untrusted" from the system is refined by the leaf (Windows and macOS call a
+    self-signed certificate merely untrusted); otherwise the leaf is examined
+    (expired, self-signed, wrong name), and anything else is untrusted.
     """
     code = getattr(exc, "verify_code", None)
-    if code in _VERIFY_CODES:
+    if platform in OS_VERIFIER_PLATFORMS:
+        word = os_verification_failure(code, str(getattr(exc, "verify_message", "") or exc or ""),
+                                       platform)
+        if word in ("expired", "name_mismatch"):
+            return word
+    elif code in _VERIFY_CODES:
         return _VERIFY_CODES[code]
     if chain:
         leaf = chain[0]
