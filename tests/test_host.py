@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from smtpdiag.host import macos, system, windows
+from smtpdiag.host import environment, macos, system, windows
+from smtpdiag.host import vpn as hostvpn
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "host"
 
@@ -181,3 +182,41 @@ def test_pick_language(tags: list[str], chosen: str | None) -> None:
 
 def test_os_name_here_is_not_empty() -> None:
     assert system.os_name().strip()
+
+
+def _windows_readers(monkeypatch: pytest.MonkeyPatch, machine: str) -> None:
+    data = json.loads((FIXTURES / f"windows-{machine}.json").read_text(encoding="utf-8"))
+    monkeypatch.setattr(windows, "read_adapters", lambda: data["adapters"])
+    monkeypatch.setattr(windows, "read_best_interfaces", lambda: data["best_interfaces"])
+    monkeypatch.setattr(hostvpn, "PLATFORM", "win32")
+
+
+def test_local_vpn_state_on_a_stock_windows_says_no_vpn(monkeypatch: pytest.MonkeyPatch) -> None:
+    _windows_readers(monkeypatch, "stock")
+    assert hostvpn.local_vpn_state() == {"vpn_active": False, "interfaces": [],
+                                         "default_route_via_vpn": False}
+    _windows_readers(monkeypatch, "openvpn-tap")
+    assert hostvpn.local_vpn_state()["interfaces"] == ["OpenVPN TAP-Windows6"]
+
+
+def test_local_vpn_state_on_a_mac_reads_its_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    outputs = {("/sbin/ifconfig",): _mac("idle", "ifconfig"),
+               ("/usr/sbin/scutil", "--nwi"): _mac("idle", "scutil-nwi"),
+               ("/sbin/route", "-n", "get", "default"): _mac("idle", "route-default"),
+               ("/sbin/route", "-n", "get", "192.0.2.1"): _mac("idle", "route-probe")}
+    monkeypatch.setattr(macos, "_run", lambda *argv: outputs[argv])
+    monkeypatch.setattr(hostvpn, "PLATFORM", "darwin")
+    assert hostvpn.local_vpn_state() == {"vpn_active": False, "interfaces": [],
+                                         "default_route_via_vpn": False}
+
+
+def test_a_failing_reader_gives_no_vpn_not_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hostvpn, "PLATFORM", "win32")  # the ctypes reader refuses off Windows
+    assert hostvpn.local_vpn_state() == {"vpn_active": False, "interfaces": [],
+                                         "default_route_via_vpn": None}
+
+
+def test_the_environment_names_the_os_and_families() -> None:
+    env = environment.environment()
+    assert env["os"].strip() and set(env["ip_families"]) <= {"ipv4", "ipv6"}
+    assert isinstance(env["vpn_active"], bool)

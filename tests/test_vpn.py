@@ -589,8 +589,8 @@ def test_interface_up(operstate: str, flags: str, up: bool) -> None:
 def test_other_systems_by_interface_name() -> None:
     mac = ["lo0", "en0", "utun0", "utun1", "utun2", "utun3", "utun4", "ipsec0"]
     assert local.other_system_vpn_interfaces(mac, "darwin") == ["utun4", "ipsec0"]
-    windows = ["loopback_0", "ethernet_32768", "tunnel_32512", "ppp_32768"]
-    assert local.other_system_vpn_interfaces(windows, "win32") == ["ppp_32768"]
+    bsd = ["lo0", "em0", "tun0", "wg0"]
+    assert local.other_system_vpn_interfaces(bsd, "freebsd14") == ["tun0", "wg0"]
 
 
 def _fake_interface(base: Path, name: str, operstate: str, flags: str, link_type: int,

@@ -1,14 +1,20 @@
-"""What a report may say about this computer: OS, local VPN state, IP families."""
+"""What a report may say about this computer: OS, local VPN state, IP families.
+
+The OS name comes from :func:`.system.os_name` (Windows 11 by its build number,
+macOS by its product version), the IP families from :func:`.system.ip_families`
+(Linux: the routing tables; Windows and macOS: where a UDP connect would go).
+"""
 
 from __future__ import annotations
 
-import platform
 from typing import Any
+
+from . import system
 
 
 def environment() -> dict[str, Any]:
     """What the report may say about this computer (shown to the user before saving)."""
-    env: dict[str, Any] = {"os": f"{platform.system()} {platform.release()}".strip(),
+    env: dict[str, Any] = {"os": system.os_name(),
                            "vpn_active": False, "ip_families": local_ip_families()}
     try:
         from .vpn import local_vpn_state
@@ -23,18 +29,5 @@ def environment() -> dict[str, Any]:
 
 
 def local_ip_families() -> list[str]:
-    """Address families this computer has a default route for (Linux), else a guess."""
-    fams = []
-    try:
-        with open("/proc/net/route", encoding="ascii") as fh:
-            if any(line.split()[1:2] == ["00000000"] for line in fh.readlines()[1:]):
-                fams.append("ipv4")
-        with open("/proc/net/ipv6_route", encoding="ascii") as fh:
-            for line in fh:
-                parts = line.split()
-                if len(parts) >= 10 and parts[0] == "0" * 32 and parts[1] == "00" and parts[9] != "lo":
-                    fams.append("ipv6")
-                    break
-    except OSError:
-        return ["ipv4"]
-    return fams
+    """Address families this computer can reach the internet with (see :mod:`.system`)."""
+    return system.ip_families()

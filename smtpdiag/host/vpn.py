@@ -14,13 +14,16 @@ own table, is seen as an interface but not as the default route).  VPN clients
 that replace the default route with two halves (OpenVPN's ``0.0.0.0/1`` and
 ``128.0.0.0/1``; ``::/3``, ``2000::/4`` for IPv6) are recognised.
 
-macOS and Windows: a best effort from the interface names of
+Windows: the adapters of ``GetAdaptersAddresses`` (up or down, interface type,
+description, addresses) and the best route's interface (:mod:`.windows`).
+macOS: ``ifconfig``, ``scutil --nwi`` and ``route -n get`` (:mod:`.macos`).
+Other systems: a best effort from the interface names of
 ``socket.if_nameindex()`` (no up/down state there); ``default_route_via_vpn``
-is None.  macOS always has ``utun0``-``utun3`` for system services, so those
-are not counted; Windows names dial-up and VPN adapters ``ppp_N``.
+is None.
 
-Everything reads local files only, takes a few milliseconds and never raises.
-The parsers are pure functions of the files' text so that tests can feed them.
+Linux reads local files only and takes a few milliseconds; macOS runs three
+small commands.  Nothing here raises.  The parsers are pure functions of the
+system's data so that tests can feed them recorded data of real machines.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import subprocess
 import sys
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -160,15 +164,15 @@ def vpn_interface_names(interfaces: Iterable[InterfaceInfo]) -> list[str]:
 
 
 def other_system_vpn_interfaces(names: Iterable[str], platform: str) -> list[str]:
-    """VPN-looking names among *names* (from ``if_nameindex``) on macOS and Windows."""
+    """VPN-looking names among *names* (from ``if_nameindex``) where no better source
+    is read (the BSDs; macOS when its commands fail).  Never used on Windows: there
+    every PC has a down ``ppp_32768`` and VPN adapters are named ``ethernet_N``."""
     found = []
     for name in names:
         if platform == "darwin":
             match = re.fullmatch(r"utun(\d+)", name)
             if match and int(match.group(1)) < MACOS_SYSTEM_UTUN:
                 continue
-        if platform == "win32" and not name.lower().startswith("ppp"):
-            continue
         if looks_like_vpn_interface(name):
             found.append(name)
     return found
@@ -179,6 +183,18 @@ def local_vpn_state() -> dict[str, object]:
     try:
         if PLATFORM.startswith("linux") and SYS_CLASS_NET.is_dir():
             return _linux_state()
+        if PLATFORM == "win32":
+            from . import windows
+
+            return windows.vpn_state(windows.adapters_from_records(windows.read_adapters()),
+                                     windows.read_best_interfaces())
+        if PLATFORM == "darwin":
+            from . import macos
+
+            try:
+                return macos.read_vpn_state()
+            except (OSError, subprocess.SubprocessError):
+                pass  # the interface names below are better than nothing
         names = [name for _, name in socket.if_nameindex()]
         interfaces = other_system_vpn_interfaces(names, PLATFORM)
         return {"vpn_active": bool(interfaces), "interfaces": interfaces,

@@ -256,7 +256,7 @@ def certificate_failure(exc: ssl.SSLCertVerificationError | None, chain: tuple[C
     """The certificate failure word for a failed verification.
 
     The verifier's own code decides when it is known (OpenSSL's on Linux, the
-    system's on Windows and macOS: :mod:`smtpdiag.tls_codes`), except that an
+    system's on Windows and macOS: :mod:`smtpdiag.probe.tls_codes`), except that an
     "untrusted" from the system is refined by the leaf (Windows and macOS call a
     self-signed certificate merely untrusted); otherwise the leaf is examined
     (expired, self-signed, wrong name), and anything else is untrusted.

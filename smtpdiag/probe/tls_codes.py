@@ -19,7 +19,7 @@ Neither text says "expired" or "hostname" the way OpenSSL's does, so without
 these tables every expired or mismatched certificate read as merely
 "untrusted".  The code decides; the English text is a fallback.  None means
 "not known here": the caller then examines the certificate itself.  On Linux
-the verifier is OpenSSL, whose ``X509_V_ERR_*`` codes ``smtpdiag.tls`` maps.
+the verifier is OpenSSL, whose ``X509_V_ERR_*`` codes ``smtpdiag.probe.tls`` maps.
 """
 
 from __future__ import annotations
