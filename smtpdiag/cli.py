@@ -238,7 +238,8 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    set_language(_lang_from(argv))
+    lang = _lang_from(argv)
+    set_language(lang, () if lang else _system_ui_languages())
     try:
         if argv[:1] == ["--version"] or argv[:1] == ["-V"]:
             print(f"smtpdiag {__version__}")
@@ -257,6 +258,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(_("Interrupted.") + "\n")
         return EXIT_INTERRUPTED
+
+
+def _system_ui_languages() -> list[str]:
+    """The system's UI languages (Windows' display languages, macOS' AppleLanguages even
+    when started from Finder without LANG; LANGUAGE/LC_*/LANG where set)."""
+    from .host.system import ui_languages
+
+    return ui_languages()
 
 
 def _lang_from(argv: list[str]) -> str | None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import gettext
 import locale
 import os
+from collections.abc import Iterable
 
 from .paths import translations_dir
 
@@ -28,6 +29,7 @@ DOMAIN = "smtpdiag"
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"
+_explicit = False
 
 
 def system_language() -> str:
@@ -56,13 +58,32 @@ def available_languages() -> list[str]:
     return sorted(langs)
 
 
-def set_language(lang: str | None = None) -> str:
-    """Switch every later ``_()`` call to *lang* (None: the system's language).
+def pick_language(tags: Iterable[str], available: Iterable[str] | None = None) -> str | None:
+    """The first of *tags* (``de-DE``, ``de_AT``, ``zh-Hans-CN``: the system's UI
+    languages, best first) that has a catalog in *available* (default: the
+    installed ones): the tag with its region first, then the bare language."""
+    have = {a.lower().replace("-", "_"): a
+            for a in (available_languages() if available is None else available)}
+    for tag in tags:
+        parts = tag.replace("-", "_").lower().split("_")
+        for n in range(len(parts), 0, -1):
+            key = "_".join(parts[:n])
+            if key in have:
+                return have[key]
+    return None
 
-    Returns the language actually in use (``en`` when there is no catalog).
+
+def set_language(lang: str | None = None, system_tags: Iterable[str] = ()) -> str:
+    """Switch every later ``_()`` call to *lang*.
+
+    Without *lang*: the first of *system_tags* (the system's UI languages, which
+    the faces read: Windows' and macOS' own settings, ``QLocale.uiLanguages()``)
+    that has a catalog, else the POSIX variables / locale.  Returns the language
+    actually in use (``en`` when there is no catalog).
     """
-    global _translation, _language
-    wanted = lang or system_language()
+    global _translation, _language, _explicit
+    _explicit = lang is not None
+    wanted = lang or pick_language(system_tags) or system_language()
     candidates = [wanted]
     if "_" in wanted:
         candidates.append(wanted.split("_")[0])
@@ -75,6 +96,11 @@ def set_language(lang: str | None = None) -> str:
 
 def current_language() -> str:
     return _language
+
+
+def language_is_explicit() -> bool:
+    """Whether the language was chosen (``--lang``) rather than taken from the system."""
+    return _explicit
 
 
 def _(message: str) -> str:

@@ -17,6 +17,7 @@ import pytest
 
 from smtpdiag.host import environment, macos, system, windows
 from smtpdiag.host import vpn as hostvpn
+from smtpdiag.i18n import pick_language
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "host"
 
@@ -177,7 +178,7 @@ def test_ui_languages_prefer_the_environment_over_the_system() -> None:
     (["pt-BR"], None), (["zh-Hans-CN", "en"], "en"), ([], None),
 ])
 def test_pick_language(tags: list[str], chosen: str | None) -> None:
-    assert system.pick_language(tags, ["de", "en"]) == chosen
+    assert pick_language(tags, ["de", "en"]) == chosen
 
 
 def test_os_name_here_is_not_empty() -> None:
@@ -220,3 +221,16 @@ def test_the_environment_names_the_os_and_families() -> None:
     env = environment.environment()
     assert env["os"].strip() and set(env["ip_families"]) <= {"ipv4", "ipv6"}
     assert isinstance(env["vpn_active"], bool)
+
+
+def test_the_first_system_ui_language_with_a_catalog_wins() -> None:
+    from smtpdiag import i18n
+
+    before = (i18n.current_language(), i18n.language_is_explicit())
+    try:
+        assert i18n.set_language(None, ["fr-CH", "de-AT", "en"]) == "de"
+        assert not i18n.language_is_explicit()
+        assert i18n.set_language("en", ["de-DE"]) == "en" and i18n.language_is_explicit()
+    finally:
+        i18n.set_language(before[0])
+        i18n._explicit = before[1]

@@ -20,7 +20,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from .. import APP_DISPLAY_NAME, APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
-from ..i18n import current_language
+from ..i18n import current_language, language_is_explicit, set_language
 from . import lights
 
 EXIT_WHEN_SHOWN = "SMTPDIAG_EXIT_WHEN_SHOWN"
@@ -44,6 +44,10 @@ def configure_application(app: QApplication) -> None:
     app.setOrganizationDomain(ORG_DOMAIN)
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(lights.app_icon())
+    if not language_is_explicit():
+        # The window speaks the system's UI language (Qt reads Windows' display
+        # languages and macOS' preferred languages), unless --lang chose one.
+        set_language(None, QLocale.system().uiLanguages())
     install_qt_translations(app)
 
 

@@ -3,7 +3,6 @@
     os_name(platform)           "Windows 11 (build 22631)", "macOS 14.5", "Linux 6.8.0-…"
     ip_families(platform)       ["ipv4", "ipv6"]: families with a route to the internet
     ui_languages(platform)      ["de-DE", "en-US"]: the user's display languages, best first
-    pick_language(tags, have)   the first of *tags* smtpdiag has a catalog for   (pure)
     families_from_sources()     source address per family -> families            (pure)
     posix_languages(environ)    LANGUAGE / LC_ALL / LC_MESSAGES / LANG -> tags   (pure)
 
@@ -22,7 +21,7 @@ import platform as _platform
 import socket
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 PROBE_ADDRESSES = {"ipv4": ("192.0.2.1", socket.AF_INET), "ipv6": ("2001:db8::1", socket.AF_INET6)}
 PROBE_PORT = 9  # discard; nothing is sent
@@ -131,21 +130,6 @@ def ui_languages(platform: str = sys.platform,
     except (OSError, ValueError, subprocess.SubprocessError):
         return []
     return []
-
-
-def pick_language(tags: Iterable[str], available: Iterable[str]) -> str | None:
-    """The first tag (``de-DE``, ``de_AT``, ``pt-BR``) with a catalog in *available*
-    (``de``, ``pt_BR``): exact region first, then the bare language."""
-    have = {a.lower().replace("-", "_"): a for a in available}
-    for tag in tags:
-        norm = tag.replace("-", "_").lower()
-        parts = norm.split("_")
-        # "zh_Hans_CN" -> try "zh_hans_cn", "zh_hans", "zh"
-        for n in range(len(parts), 0, -1):
-            key = "_".join(parts[:n])
-            if key in have:
-                return have[key]
-    return None
 
 
 def os_name(platform: str = sys.platform) -> str:
