@@ -410,8 +410,20 @@ class Diagnosis:
                             if c.role == "control" and c.port == check.port and c.id in results]
                 check = self._finalise(check, list(check.attempts), check.duration_ms, controls)
             final.append(check)
-        return reportmod.build(self.config, final, self.started_at)
+        return reportmod.build(self.config, final, self.started_at, lookups=self._lookups())
 
+    def _lookups(self) -> list[dict[str, object]]:
+        """Every address the resolver returned for each host name (for the report)."""
+        with self._lock:
+            resolutions = list(self._resolutions.values())
+        out: list[dict[str, object]] = []
+        for res in resolutions:
+            if res.literal() or not res.done.is_set():
+                continue
+            addresses = [a for family in ("ipv4", "ipv6")
+                         for a in (res.results.get(family) or [] if isinstance(res.results.get(family), list) else [])]
+            out.append({"host": res.host, "addresses": addresses})
+        return out
 
 def _intercept_kind(attempts: list[Attempt]) -> str | None:
     from .probe.tls import interceptors

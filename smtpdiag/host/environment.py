@@ -25,6 +25,9 @@ def environment() -> dict[str, Any]:
         env["default_route_via_vpn"] = state.get("default_route_via_vpn")
     except ImportError:
         pass
+    from .dns import dns_servers
+
+    env["dns_servers"] = dns_servers()
     return env
 
 

@@ -204,8 +204,11 @@ def reworded(report: Report) -> Report:
     return dataclasses.replace(report, checks=checks, overall=overall_, language=current_language())
 
 
-def build(config: RunConfig, checks: list[Check], created: str) -> Report:
+def build(config: RunConfig, checks: list[Check], created: str,
+          lookups: list[dict[str, object]] | None = None) -> Report:
     env = environment()
+    if lookups is not None:
+        env["lookups"] = lookups
     checks, overall_ = overall_words(checks, env)
     return Report(
         created=created,

@@ -71,6 +71,9 @@ def disclosure(report: Report) -> list[str]:
     out.append(_("Everything the servers answered, including their certificates. A server's answer "
                  "can include the public internet address of your network."))
     out.append(_("This computer's operating system: {os}.").format(os=env.get("os") or _("unknown")))
+    if env.get("dns_servers"):
+        out.append(_("The name servers (DNS) this computer asks: {servers}.").format(
+            servers=_join([str(s) for s in env["dns_servers"]])))
     out.append(_("Which kinds of internet address your network has: {families}.").format(
         families=_family_words(list(env.get("ip_families") or []))))
     if env.get("vpn_active"):
