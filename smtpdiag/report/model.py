@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
-from ..causes import explain, light_word, port_list, port_words, title, where_word
+from ..causes import explain, port_list, port_words
 from ..config import RunConfig
 from ..host.environment import environment
 from ..i18n import _, current_language, ngettext
-from ..records import Check
-from ..textsafe import plain
+from ..records import Check, TranscriptLine
 from ..verdict import overall
 from . import words
 from .words import MODE_WORDS
@@ -233,91 +232,18 @@ _TEXT_DIR = {"send": "->", "recv": "<-", "note": "**"}
 _TLS_DIR = {"send": "~>", "recv": "<~", "note": "**"}
 
 
+def transcript_line(line: TranscriptLine) -> str:
+    """One transcript line as the reports print it: time, direction, the text as recorded."""
+    arrow = (_TLS_DIR if line.tls else _TEXT_DIR).get(line.dir, "**")
+    return f"{line.ms:>6} ms {arrow} {line.text}"
+
+
 def transcript_lines(check: Check) -> list[str]:
-    out = []
-    for line in check.transcript:
-        arrow = (_TLS_DIR if line.tls else _TEXT_DIR)[line.dir]
-        out.append(f"{line.ms:>6} ms {arrow} {line.text}")
-    return out
+    return [transcript_line(line) for line in check.transcript]
 
 
 def render_text(report: Report, details: bool = True) -> str:
-    """The plain-text report: summary first, then each check."""
-    o = report.overall
-    lines = [
-        _("smtpdiag report for {target}").format(target=report.input.get("target", "")),
-        _("Made {created} by smtpdiag {version} on {os}").format(
-            created=report.created, version=report.app.get("version", "?"),
-            os=report.environment.get("os", "?")),
-        "",
-        # TRANSLATORS: {light} is the light word in capitals (OK, WARNING, PROBLEM...), {cause} a
-        # cause code such as tls_reset, {where} a place code such as network or server.
-        _("Overall: {light} ({cause}, where: {where})").format(
-            light=light_word(o.get("light", "grey")).upper(), cause=o.get("cause", ""), where=o.get("where", "")),
-        words.report_headline(o),
-        o.get("summary", ""),
-        _("What to do: {advice}").format(advice=o.get("advice", "")),
-    ]
-    if report.environment.get("vpn_active"):
-        lines.append(_("Note: a VPN was active on this computer; the results describe the VPN's network."))
-    sections = [(_("Finding your mail server"), [c for c in report.checks if c.kind == "dns"]),
-                (_("Your mail server"), [c for c in report.checks if c.role == "target" and c.kind == "smtp"]),
-                (_("Reference servers"), report.controls),
-                (_("VPN"), [c for c in report.checks if c.kind == "vpn"])]
-    for heading, checks in sections:
-        if not checks:
-            continue
-        lines += ["", heading, "-" * len(heading)]
-        for c in checks:
-            what = {"vpn": f"{c.protocol} {c.port}", "dns": _("e-mail domain")}.get(c.kind, f"{c.port}/{c.mode}")
-            # TRANSLATORS: {cause} is a cause code such as tls_reset, {where} a place code such as
-            # network, {where_words} the same place in words ("your network").
-            cause = _("({cause}, where: {where} = {where_words})").format(
-                cause=c.cause, where=c.where, where_words=where_word(c.where))
-            lines.append(f"[{light_word(c.light).upper():<10}] {c.host} {what}: {title(c.cause) if c.cause else ''}"
-                         f" {cause}")
-            lines.append(f"    {c.explanation}")
-            lines.append("    " + _("What to do: {advice}").format(advice=c.advice))
-            if details and c.role == "target":
-                lines += _check_details(c)
-    lines.append("")
-    # Server-controlled text must not reach a terminal as escape sequences.
-    return "\n".join(plain(line) for line in "\n".join(lines).split("\n"))
+    """The plain-text report (see :mod:`smtpdiag.report.text`)."""
+    from .text import render
 
-
-def _check_details(c: Check) -> list[str]:
-    out = []
-    if c.address:
-        out.append("    " + "   ".join((_("Address: {address}").format(address=c.address),
-                                        _("Time: {ms} ms").format(ms=c.duration_ms))))
-    # TRANSLATORS: a step that worked (the mark in the text report, the word in the HTML report).
-    passed = _("ok")
-    # TRANSLATORS: the mark of a failed step in the plain-text report; keep it short.
-    failed = _("FAIL")
-    width = max(4, len(passed), len(failed))
-    for s in c.steps:
-        mark = passed if s.ok else failed
-        extra = f" [{s.failure}]" if s.failure else ""
-        extra += f" {{{', '.join(s.findings)}}}" if s.findings else ""
-        out.append(f"      {mark:<{width}} {s.step:<12} {s.ms:>6} ms  {s.detail}{extra}")
-    if c.tls:
-        verified = _("verified") if c.tls.verified else _("NOT verified")
-        out.append(f"    TLS: {c.tls.version or '?'} {c.tls.cipher or ''} {verified}"
-                   + (f" ({c.tls.error})" if c.tls.error else ""))
-        for cert in c.tls.chain:
-            out.append("      " + _("certificate: {subject}").format(subject=cert.subject))
-            out.append("        " + _("issued by: {issuer}").format(issuer=cert.issuer))
-            out.append("        " + _("valid: {start} .. {end}").format(start=cert.not_before, end=cert.not_after))
-            out.append(f"        SHA-256: {cert.sha256}")
-            if cert.san:
-                out.append("        " + _("names: {names}").format(names=", ".join(cert.san)))
-    if c.transcript:
-        out.append("    " + _("Transcript:"))
-        out += ["      " + t for t in transcript_lines(c)]
-    for a in c.attempts:
-        if a.address != c.address and a.family != "none":
-            failures = [s for s in a.steps if s.failure]
-            if failures:
-                first = failures[0]
-                out.append(f"    {a.family} ({a.address}): {first.step} {first.failure}: {first.detail}")
-    return out
+    return render(report, details)
