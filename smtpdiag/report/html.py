@@ -26,7 +26,8 @@ from ..causes import CAUSES, light_word, title, where_word
 from ..i18n import N_, _
 from ..records import Check, Step
 from ..textsafe import plain
-from .model import MODE_WORDS, Report, transcript_lines
+from . import layout
+from .model import MODE_WORDS, Report, transcript_line, transcript_lines
 from .words import report_headline
 
 LIGHTS = ("green", "amber", "red", "grey")
@@ -123,27 +124,18 @@ def other_attempts(check: Check) -> list[str]:
     return out
 
 
-def meta_rows(report: Report) -> list[tuple[str, str]]:
-    """(label, value) pairs saying when, where and how the report was made."""
-    env = report.environment
+def run_rows(report: Report) -> list[tuple[str, str]]:
+    """(label, value) pairs saying what was checked, when and with what."""
     inp = report.input
-    rows = [
-        (_("Made"), created_words(report.created)),
-        (_("Program"), f"{report.app.get('name', 'smtpdiag')} {report.app.get('version', '?')}"),
-        (_("Computer"), str(env.get("os") or "?")),
-        (_("Internet addresses"), ", ".join(_family_word(f) for f in env.get("ip_families") or []) or "?"),
-        (_("VPN on this computer"), _("active") if env.get("vpn_active") else _("not active")),
-        (_("Checked"), str(inp.get("target", ""))),
-    ]
+    rows = [(_("Checked"), str(inp.get("target", "")))]
     if inp.get("ports"):
         rows.append((_("Ports"), ", ".join(str(p) for p in inp["ports"])))
     if inp.get("control"):
         rows.append((_("Reference servers"), ", ".join(str(c) for c in inp["control"])))
     if inp.get("vpn"):
         rows.append((_("VPN server"), str(inp["vpn"])))
-    if inp.get("user"):
-        rows.append((_("Login name"), _("{user} (the password is never saved)").format(user=inp["user"])))
-    rows.append((_("Report ID"), report.report_id or "?"))
+    rows.append((_("Made"), created_words(report.created)))
+    rows.append((_("Program"), f"{report.app.get('name', 'smtpdiag')} {report.app.get('version', '?')}"))
     return rows
 
 
@@ -301,8 +293,9 @@ def render_html(report: Report) -> str:
     ]
     out += _verdict_html(report)
     out += _overview_html(report)
-    out.append("<h2>" + esc(_("About this report")) + "</h2>")
-    out.append(_dl(meta_rows(report)))
+    out.append("<h2>" + esc(_("This computer and this run")) + "</h2>")
+    out.append(_dl(layout.environment_rows(report) + run_rows(report)))
+    repeats = layout.Repeats()
     for key, heading, checks in sections(report):
         if not checks:
             continue
@@ -313,7 +306,7 @@ def render_html(report: Report) -> str:
             out.append('<p class="muted">' + esc(_("The same ports on well-known mail servers, to tell a problem "
                                                     "of your network from a problem of the server.")) + "</p>")
         for c in checks:
-            out += _check_html(c, full=c.role == "target" and c.kind != "vpn")
+            out += _check_html(c, full=c.role == "target" and c.kind != "vpn", repeats=repeats)
     out += [
         "</main>",
         "<footer>",
@@ -356,33 +349,41 @@ def _verdict_html(report: Report) -> list[str]:
 
 
 def _overview_html(report: Report) -> list[str]:
-    targets = [c for c in report.checks if c.role == "target" and c.kind != "vpn"]
-    if not targets:
+    """The one-screen table: port x server x IP family, the last step passed, the result."""
+    rows = layout.summary_rows(report.checks)
+    if not rows:
         return []
-    port, result, cause = esc(_("Port")), esc(_("Result")), esc(_("Cause"))
+    heads = [_("Port"), _("Type"), _("Server"), _("IP"), _("Address"), _("Last step passed"), _("Result")]
     out = [
+        "<h2>" + esc(_("At a glance")) + "</h2>",
         '<div class="scroll"><table class="overview">',
-        f"<thead><tr><th>{port}</th><th>{result}</th><th>{cause}</th></tr></thead>",
+        "<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in heads) + "</tr></thead>",
         "<tbody>",
     ]
-    for c in targets:
+    for r in rows:
+        result = (esc(r.result) if r.cause == "no_route"
+                  else f"{light_badge(r.light)} <code>{esc(r.cause)}</code>")
         out.append(
-            f'<tr><td><a href="#{esc(_anchor(c))}">{esc(port_words(c))}</a></td>'
-            f"<td>{light_badge(c.light)}</td>"
-            f"<td>{esc(cause_title(c.cause))} <code>{esc(c.cause)}</code></td></tr>")
+            f'<tr><td><a href="#{esc(_anchor_id(r.check_id))}">{r.port}</a></td><td>{esc(r.mode)}</td>'
+            f'<td>{esc(r.server)}</td><td>{esc(r.family)}</td><td class="mono">{esc(r.address)}</td>'
+            f'<td class="mono">{esc(r.last_step)}</td><td>{result}</td></tr>')
     out.append("</tbody></table></div>")
     return out
 
 
 def _anchor(c: Check) -> str:
-    return "check-" + re.sub(r"[^A-Za-z0-9_-]", "-", c.id)
+    return _anchor_id(c.id)
+
+
+def _anchor_id(check_id: str) -> str:
+    return "check-" + re.sub(r"[^A-Za-z0-9_-]", "-", check_id)
 
 
 def _dl(rows: list[tuple[str, str]]) -> str:
     return '<dl class="meta">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows) + "</dl>"
 
 
-def _check_html(c: Check, full: bool) -> list[str]:
+def _check_html(c: Check, full: bool, repeats: layout.Repeats | None = None) -> list[str]:
     """A target port as a full section; a reference or VPN check as a compact row."""
     light = c.light if c.light in LIGHTS else "grey"
     # TRANSLATORS: {where} is a place code such as network or server (shown as code), {where_words}
@@ -397,16 +398,23 @@ def _check_html(c: Check, full: bool) -> list[str]:
         facts.append((_("Address"), c.address))
     facts.append((_("Time"), f"{c.duration_ms} ms"))
     if not full:
+        if c.role == "control":
+            # A reference row is evidence for the target's row: no "where" or advice of its own.
+            cause_line = f"<strong>{esc(cause_title(c.cause))}</strong> <code>{esc(c.cause)}</code>"
+            line2 = f'<p class="line2">{esc(c.explanation)}</p>'
+        else:
+            line2 = (f'<p class="line2">{esc(c.explanation)} <span class="advice">{what_to_do}: '
+                     f'{esc(c.advice)}</span></p>')
         out = [
             f'<div class="compact" id="{esc(_anchor(c))}">',
             (f'<p class="line1">{light_badge(light)} <strong>{esc(port_words(c))}</strong> '
             f'<span class="muted mono">{esc(c.host)}</span> <span class="sep">·</span> {cause_line}</p>'),
-            f'<p class="line2">{esc(c.explanation)} <span class="advice">{what_to_do}: {esc(c.advice)}</span></p>',
+            line2,
         ]
         if c.steps or c.transcript:
             out.append("<details><summary>" + esc(_("Details")) + "</summary>")
             out.append(_dl(facts))
-            out += _details_html(c, open_=True)
+            out += _details_html(c, open_=True, repeats=repeats)
             out.append("</details>")
         out.append("</div>")
         return out
@@ -419,13 +427,15 @@ def _check_html(c: Check, full: bool) -> list[str]:
         f'<p class="advice">{what_to_do}: {esc(c.advice)}</p>',
         _dl(facts),
     ]
-    out += _details_html(c, open_=True)
+    out += _details_html(c, open_=True, repeats=repeats)
     out.append("</section>")
     return out
 
 
-def _details_html(c: Check, open_: bool) -> list[str]:
+def _details_html(c: Check, open_: bool, repeats: layout.Repeats | None = None) -> list[str]:
     out: list[str] = []
+    repeats = repeats if repeats is not None else layout.Repeats()
+    here = layout.check_label(c)
     also_tried = esc(_("Also tried"))
     for line in other_attempts(c):
         out.append(f'<p class="muted">{also_tried}: <span class="mono">{esc(line)}</span></p>')
@@ -452,8 +462,12 @@ def _details_html(c: Check, open_: bool) -> list[str]:
             line += f" ({t.error})"
         out.append("<h4>" + esc(_("Encryption")) + f'</h4><p class="mono">{esc(line)}</p>')
         if t.intercepted_by:
-            out.append("<p><strong>" + esc(_("Read along by")) + f":</strong> {esc(t.intercepted_by)}</p>")
-        if t.chain:
+            out.append("<p><strong>" + esc(_("Checked on the way by")) + f":</strong> {esc(t.intercepted_by)}</p>")
+        before = repeats.chain(t, here) if t.chain else None
+        if before is not None:
+            out.append("<h4>" + esc(_("Certificate chain")) + "</h4>")
+            out.append(f'<p class="muted">{esc(layout.same_chain_words(before, t))}</p>')
+        elif t.chain:
             out.append("<h4>" + esc(_("Certificate chain")) + "</h4>")
             for i, cert in enumerate(t.chain):
                 rows = [
@@ -469,9 +483,12 @@ def _details_html(c: Check, open_: bool) -> list[str]:
                 out.append(f'<div class="cert"><strong>{esc(label)}</strong>{_dl(rows)}</div>')
     if c.transcript:
         out.append(f"<details{' open' if open_ else ''}><summary>" + esc(_("Transcript")) + "</summary>")
-        lines = transcript_lines(c)
-        body = "\n".join(
-            f'<span class="t-{esc(t.dir)}">{esc(text)}</span>' for t, text in zip(c.transcript, lines, strict=False))
+        parts = []
+        for shown in layout.shown_transcript(c, repeats, here):
+            parts.append(f'<span class="t-{esc(shown.line.dir)}">{esc(transcript_line(shown.line))}</span>')
+            if shown.same_as:
+                parts.append(f'<span class="t-same">{esc(" " * 13 + layout.same_reply_words(shown))}</span>')
+        body = "\n".join(parts)
         out.append(f'<pre class="transcript">{body}</pre>')
         out.append("</details>")
     return out
@@ -523,7 +540,7 @@ def render_print_html(report: Report) -> str:
                        f"<td {cell}>{esc(cause_title(c.cause))} <code>{esc(c.cause)}</code></td></tr>")
         out.append("</table>")
     out.append('<h2 style="font-size:12pt;">' + esc(_("About this report")) + "</h2>")
-    out.append(_print_rows(meta_rows(report)))
+    out.append(_print_rows(layout.environment_rows(report) + run_rows(report)))
     for _key, heading, checks in sections(report):
         if not checks:
             continue
