@@ -420,8 +420,11 @@ class Diagnosis:
         for res in resolutions:
             if res.literal() or not res.done.is_set():
                 continue
-            addresses = [a for family in ("ipv4", "ipv6")
-                         for a in (res.results.get(family) or [] if isinstance(res.results.get(family), list) else [])]
+            addresses: list[str] = []
+            for family in ("ipv4", "ipv6"):
+                found = res.results.get(family)
+                if isinstance(found, list):
+                    addresses += found
             out.append({"host": res.host, "addresses": addresses})
         return out
 

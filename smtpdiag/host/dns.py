@@ -98,10 +98,10 @@ def _macos() -> list[str]:
 
 
 def _windows() -> list[str]:  # pragma: no cover - Windows only
-    try:
-        import winreg  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
+    if sys.platform != "win32":
         return []
+    import winreg
+
     values: list[str] = []
     for service in ("Tcpip", "Tcpip6"):
         base = rf"SYSTEM\CurrentControlSet\Services\{service}\Parameters"
