@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..causes import family_words, light_word
+from ..causes import LIGHTS, family_words, light_word
 from ..i18n import _
 from ..records import STEP_ORDER, Attempt, Check, TlsInfo, TranscriptLine
 from ..verdict import cause_light, classify_steps
@@ -80,6 +80,7 @@ def summary_rows(report_checks: Sequence[Check]) -> list[SummaryRow]:
             if light == "grey" and cause == "no_route":
                 result = _("not tried (no route of this kind here)")
             else:
+                light = light if light in LIGHTS else "grey"  # a newer report's light: shown as unknown
                 result = f"{light_word(light)} {cause}"
             rows.append(SummaryRow(c.id, c.port, mode_word(c.mode), server_label(c), _family(a),
                                    a.address or "-", last_passed(a), light, result, cause))
