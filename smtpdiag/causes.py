@@ -253,6 +253,36 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
         N_("Your mail program will warn. Check this computer's date and time; if they are right, tell "
            "your mail provider."),
     ),
+    # tls_expired with the clock checked (smtpdiag.report.words.clock_context picks the variant)
+    ("tls_expired", "expired_clock_right"): (
+        N_("The server's certificate (its proof of identity) expired on {cert_date}. This computer's clock "
+           "is right (a time server agrees), so the certificate really has expired."),
+        N_("Your mail program will warn. Do not accept the warning; tell your mail provider that their "
+           "certificate expired on {cert_date}."),
+    ),
+    ("tls_expired", "not_yet_valid_clock_right"): (
+        N_("The server's certificate (its proof of identity) is only valid from {cert_date}. This computer's "
+           "clock is right (a time server agrees), so the certificate really is not valid yet."),
+        N_("Your mail program will warn. Do not accept the warning; tell your mail provider that their "
+           "certificate is not valid before {cert_date}."),
+    ),
+    ("tls_expired", "clock_wrong"): (
+        N_("This computer's clock is {clock_off} (a time server says today is {true_date}), so the server's "
+           "certificate (its proof of identity) looks out of date although it may be fine."),
+        N_("Set this computer's date and time right (in its date and time settings, best set "
+           "automatically), then check again."),
+    ),
+    ("tls_expired", "expired"): (
+        N_("The server's certificate (its proof of identity) expired on {cert_date}, by this computer's clock."),
+        N_("Your mail program will warn. Check this computer's date and time; if they are right, tell "
+           "your mail provider."),
+    ),
+    ("tls_expired", "not_yet_valid"): (
+        N_("The server's certificate (its proof of identity) is only valid from {cert_date}, by this "
+           "computer's clock."),
+        N_("Your mail program will warn. Check this computer's date and time; if they are right, tell "
+           "your mail provider."),
+    ),
     ("tls_name_mismatch", "*"): (
         N_("The server's certificate (its proof of identity) is for a different name than {host}."),
         N_("Check the outgoing server name in your mail program's settings: use the exact name your "
@@ -358,8 +388,9 @@ def explain(code: str, where: str, **context: object) -> tuple[str, str]:
 
     ``port`` may be one port number or a list of them.
     """
-    texts = _TEXTS.get((code, where)) or _TEXTS[(code, "*")]
-    values = {"host": "", "product": ""}
+    variant = str(context.get("variant") or "")
+    texts = (_TEXTS.get((code, variant)) if variant else None) or _TEXTS.get((code, where)) or _TEXTS[(code, "*")]
+    values = {"host": "", "product": "", "cert_date": "", "clock_off": "", "true_date": ""}
     values.update({k: str(v) for k, v in context.items() if k != "port"})
     # The IP families by name, each next to a plain word (from the attempts' records).
     ok_family = str(context.get("family_ok") or "ipv4")

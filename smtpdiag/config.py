@@ -9,6 +9,7 @@ DEFAULT_PORTS = ("25:starttls", "465:implicit", "587:starttls", "2525:starttls")
 
 # Large public submission servers, tested on the same ports as the target to tell
 # "your network" from "the server".  Tests always override these (--control/--no-control).
+DEFAULT_TIME_SERVER = "pool.ntp.org"
 DEFAULT_CONTROLS = ("smtp.gmail.com", "smtp.mail.yahoo.com", "smtp.sendgrid.net", "smtp.mailgun.org")
 
 # The ports well-known reference servers serve.  A reference server is only tested
@@ -62,3 +63,6 @@ class RunConfig:
     email_domain: str | None = None
     ports_given: bool = False  # the user chose the ports (else SRV records may add one)
     families: tuple[str, ...] = ("ipv4", "ipv6")
+    # Asked once (SNTP, UDP 123) only when a certificate looks out of date, to tell a wrong
+    # clock from an expired certificate; HOST or HOST:PORT, None: never ask.
+    time_server: str | None = DEFAULT_TIME_SERVER

@@ -410,7 +410,24 @@ class Diagnosis:
                             if c.role == "control" and c.port == check.port and c.id in results]
                 check = self._finalise(check, list(check.attempts), check.duration_ms, controls)
             final.append(check)
-        return reportmod.build(self.config, final, self.started_at, lookups=self._lookups())
+        return reportmod.build(self.config, final, self.started_at, lookups=self._lookups(),
+                               clock=self._clock_check(final))
+
+    def _clock_check(self, checks: list[Check]) -> dict[str, object] | None:
+        """When a certificate looks out of date: ask a time server whether this clock is right."""
+        server = self.config.time_server
+        if not server or not any(c.cause == "tls_expired" for c in checks):
+            return None
+        from .probe.clock import BadReply, query_offset
+
+        started = reportmod.utc_now()
+        try:
+            offset = query_offset(self.net, server, min(self.config.timeout, 5.0), self.cancel_event)
+        except ProbeError as exc:
+            return {"server": server, "checked_at": started, "offset_s": None, "error": exc.detail or exc.failure}
+        except BadReply as exc:
+            return {"server": server, "checked_at": started, "offset_s": None, "error": str(exc)}
+        return {"server": server, "checked_at": started, "offset_s": round(offset, 3), "error": None}
 
     def _lookups(self) -> list[dict[str, object]]:
         """Every address the resolver returned for each host name (for the report)."""

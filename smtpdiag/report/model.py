@@ -184,6 +184,15 @@ class Report:
         return [c for c in self.checks if c.role == "control"]
 
 
+def with_clock(check: Check, clock: dict[str, Any] | None, created: str) -> Check:
+    """A certificate-date check with the date and, when asked, the time server's word."""
+    if check.cause != "tls_expired":
+        return check
+    context = dict(check.context)
+    context.update(words.clock_context(check, clock, created))
+    return with_words(check.with_(context=context))
+
+
 def overall_words(checks: list[Check], env: dict[str, Any]) -> tuple[list[Check], dict[str, Any]]:
     """The checks with the words that depend on the whole run, and the ``overall`` block."""
     verdict = overall(checks)
@@ -204,10 +213,13 @@ def reworded(report: Report) -> Report:
 
 
 def build(config: RunConfig, checks: list[Check], created: str,
-          lookups: list[dict[str, object]] | None = None) -> Report:
+          lookups: list[dict[str, object]] | None = None, clock: dict[str, Any] | None = None) -> Report:
     env = environment()
     if lookups is not None:
         env["lookups"] = lookups
+    if clock is not None:
+        env["clock"] = dict(clock, text=words.clock_text(clock))
+    checks = [with_clock(c, clock, created) for c in checks]
     checks, overall_ = overall_words(checks, env)
     return Report(
         created=created,

@@ -16,11 +16,12 @@ from :func:`working_settings`, with :func:`setting_words`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 from ..causes import explain, port_words, title
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..records import Check
 from ..verdict import SUBMISSION_EXEMPT_PORTS, deciding_checks, overall
 
@@ -259,6 +260,70 @@ def run_words(checks: Sequence[Check]) -> list[Check]:
             c = c.with_(advice=f"{c.advice} {switch_sentence(best)}")
         out.append(c)
     return out
+
+
+# -- the clock check ----------------------------------------------------------------------------
+
+def _when(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
+
+
+def clock_off_words(offset_s: float) -> str:
+    """ "3 days behind", "2 hours ahead": how far this computer's clock is from the server's."""
+    amount = abs(offset_s)
+    if amount >= 86400:
+        n = round(amount / 86400)
+        size = ngettext("{n} day", "{n} days", n).format(n=n)
+    elif amount >= 3600:
+        n = round(amount / 3600)
+        size = ngettext("{n} hour", "{n} hours", n).format(n=n)
+    else:
+        n = max(1, round(amount / 60))
+        size = ngettext("{n} minute", "{n} minutes", n).format(n=n)
+    # The server's clock is ahead of ours (offset > 0): ours is behind.
+    if offset_s > 0:
+        # TRANSLATORS: {size} is e.g. "3 days"; this computer's clock shows an earlier time.
+        return _("{size} behind").format(size=size)
+    # TRANSLATORS: {size} is e.g. "3 days"; this computer's clock shows a later time.
+    return _("{size} ahead").format(size=size)
+
+
+def clock_text(clock: dict[str, Any]) -> str:
+    """The clock check in one line (the environment block)."""
+    offset = clock.get("offset_s")
+    server = str(clock.get("server") or "")
+    if not isinstance(offset, (int, float)):
+        return _("could not be checked ({reason})").format(reason=clock.get("error") or "?")
+    if abs(offset) <= 300:
+        return _("right: the time server {server} agrees (within {seconds} s)").format(
+            server=server, seconds=max(1, round(abs(offset))))
+    return _("this computer's clock is {off} (time server {server})").format(off=clock_off_words(offset), server=server)
+
+
+def clock_context(check: Check, clock: dict[str, Any] | None, created: str) -> dict[str, str]:
+    """The words' context for a ``tls_expired`` check: which variant, the certificate's
+    date, and the clock's offset when a time server was asked."""
+    leaf = check.tls.chain[0] if check.tls and check.tls.chain else None
+    now = _when(created)
+    if leaf is None or now is None:
+        return {}
+    not_before, not_after = _when(leaf.not_before), _when(leaf.not_after)
+    state = "not_yet_valid" if not_before and now < not_before else "expired"
+    date = (not_before if state == "not_yet_valid" else not_after) or now
+    context = {"cert_date": date.strftime("%Y-%m-%d"), "variant": state}
+    offset = (clock or {}).get("offset_s")
+    if isinstance(offset, (int, float)):
+        true_now = now + dt.timedelta(seconds=float(offset))
+        valid_then = bool(not_before and not_after and not_before <= true_now <= not_after)
+        if abs(offset) <= 300:
+            context["variant"] = f"{state}_clock_right"
+        elif valid_then:
+            context.update(variant="clock_wrong", clock_off=clock_off_words(float(offset)),
+                           true_date=true_now.strftime("%Y-%m-%d"))
+    return context
 
 
 # The headlines of reports made before the headline was stored (by light only).

@@ -66,6 +66,8 @@ ADDRESSES: dict[str, tuple[str, str]] = {
 # `sim.config(vpn=sim.vpn_specs())`): it answers each protocol unless the
 # scenario's network silences it (``vpn_silent``).
 VPN_HOST = "vpn.example.net"
+TIME_HOST = "time.example.net"  # the world's time server (the clock check asks it, not a public one)
+TIME_ADDRESS = "192.0.2.123"
 VPN_ADDRESS = "192.0.2.50"
 DEMO_USER = "demo@example.net"
 MAIL_DOMAIN = "example.net"  # DEMO_USER's domain: `demo@example.net` discovers TARGET
@@ -501,6 +503,7 @@ class RunningScenario:
             )
             _build(scenario, self.servers, self.network)
             self._responders = _build_vpn(scenario, self.network)
+            self._responders.append(_build_time_server(self.network))
         except BaseException:
             self.close()
             raise
@@ -540,7 +543,7 @@ class RunningScenario:
         """
         s = self.scenario
         values: dict[str, Any] = {"target": s.target, "host": s.target, "ports": s.ports,
-                                  "controls": s.controls, "timeout": timeout}
+                                  "controls": s.controls, "timeout": timeout, "time_server": TIME_HOST}
         if s.demo_user:
             values.update(user=s.demo_user, password=s.demo_password)
         values.update(changes)
@@ -564,6 +567,16 @@ def start_scenario(name: str | Scenario) -> RunningScenario:
 
 def _usable_families() -> tuple[Family, ...]:
     return FAMILIES if ipv6_mode() != "none" else ("ipv4",)
+
+
+def _build_time_server(network: SimNetwork) -> Any:
+    """The world's time server (SNTP on loopback), so the clock check never leaves this computer."""
+    from .time_server import SntpResponder
+
+    responder = SntpResponder()
+    network.add_host(TIME_HOST, TIME_ADDRESS)
+    network.add_route(TIME_ADDRESS, 123, Endpoint(responder.address, responder.port), "udp")
+    return responder
 
 
 def _build_vpn(scenario: Scenario, network: SimNetwork) -> list[Any]:
