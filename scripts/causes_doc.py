@@ -52,7 +52,8 @@ def render() -> str:
         for (c, where), (explanation, advice) in _TEXTS.items():
             if c != code:
                 continue
-            label = "any other place" if where == "*" else f"where = {where}"
+            label = ("any other place" if where == "*" else f"where = {where}" if where in WHERE_WORDS
+                     else f"variant {where} (clock check)")
             lines += [f"- *{label}*: {explanation}", f"  - What to do: {advice}"]
         lines.append("")
     return "\n".join(lines)
