@@ -148,12 +148,33 @@ def _progress_printer(enabled: bool):  # type: ignore[no-untyped-def]
     return on_event
 
 
+def connect_budget_note(timeout: float, platform: str = sys.platform) -> str | None:
+    """One line for standard error when *timeout* is too short for a refusal to
+    arrive on this system (Windows: about 2 s), else None."""
+    from .net import connect_budget
+
+    budget = connect_budget(timeout, platform)
+    if budget <= timeout:
+        return None
+    # TRANSLATORS: {budget} and {timeout} are seconds, e.g. "2.5" and "1".
+    return _("Note: Windows reports a refused connection only after about 2 seconds, so each "
+             "connection attempt waits {budget} s (--timeout {timeout} is shorter).").format(
+        budget=f"{budget:g}", timeout=f"{timeout:g}")
+
+
+def _say_connect_budget(timeout: float) -> None:
+    note = connect_budget_note(timeout)
+    if note:
+        sys.stderr.write(note + "\n")
+
+
 def cmd_check(argv: Sequence[str]) -> int:
     args = _check_parser().parse_args(argv)
     if args.lang:
         set_language(args.lang)
     password = read_password(args.user)
     config = build_config(args, args.target, password)
+    _say_connect_budget(config.timeout)
     from .engine import Diagnosis
 
     diagnosis = Diagnosis(config, on_event=_progress_printer(sys.stderr.isatty()))
@@ -215,7 +236,12 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
             config = sim.demo_config(timeout=args.timeout)
             diagnosis = Diagnosis(config, network=sim.network)
             try:
-                report = diagnosis.run()
+                # Waiting in slices, not in one blocking wait: a Windows console
+                # delivers Ctrl+C only when the main thread runs Python code.
+                diagnosis.start()
+                report = None
+                while report is None:
+                    report = diagnosis.wait(0.2)
             except KeyboardInterrupt:
                 diagnosis.cancel()
                 return EXIT_INTERRUPTED

@@ -17,6 +17,7 @@ import os
 import select
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -46,6 +47,21 @@ class ProbeError(Exception):
         super().__init__(detail or failure)
         self.failure = failure
         self.detail = detail or failure
+
+
+# Windows answers a TCP RST by sending the SYN again (twice, half a second and a
+# second later) before it reports the refusal, so "refused" arrives about 2 s
+# after the attempt.  A connect step there waits at least this long, or a
+# closed port would read as a silent one (tcp_timeout instead of tcp_refused).
+WINDOWS_REFUSAL_WAIT = 2.5
+
+
+def connect_budget(timeout: float, platform: str = sys.platform) -> float:
+    """How long a TCP connect may wait: the run's *timeout*, on Windows at least
+    :data:`WINDOWS_REFUSAL_WAIT` so that a refusal can arrive."""
+    if platform == "win32":
+        return max(timeout, WINDOWS_REFUSAL_WAIT)
+    return timeout
 
 
 def failure_of(exc: BaseException) -> str:
@@ -206,7 +222,8 @@ class Network:
         """A connected TCP socket (blocking, with *timeout* set).
 
         The connection attempt waits in short slices so that *cancel* is noticed
-        within a tenth of a second.  Raises :class:`ProbeError` with ``timeout``,
+        within a tenth of a second, for :func:`connect_budget` (*timeout*, on
+        Windows at least 2.5 s).  Raises :class:`ProbeError` with ``timeout``,
         ``refused``, ``unreachable``, ``reset`` or ``cancelled``.
         """
         real = self.sockaddr(address, port)
@@ -218,13 +235,14 @@ class Network:
             if err not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY,
                            getattr(errno, "WSAEWOULDBLOCK", 10035)):
                 raise OSError(err, os.strerror(err))
-            deadline = time.monotonic() + timeout
+            budget = connect_budget(timeout)
+            deadline = time.monotonic() + budget
             while err != 0:
                 if cancel is not None and cancel.is_set():
                     raise ProbeError("cancelled", "cancelled")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise ProbeError("timeout", f"no answer within {timeout:g} s")
+                    raise ProbeError("timeout", f"no answer within {budget:g} s")
                 _r, writable, failed = select.select([], [sock], [sock], min(0.1, remaining))
                 if writable or failed:
                     err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)

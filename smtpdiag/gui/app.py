@@ -12,8 +12,11 @@ was shown (``shown_after_s=…``) and quit at once (used by benchmarks/bench_gui
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 import time
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
@@ -95,7 +98,40 @@ def run_app(mode: str, value: str | None = None) -> int:
 
         QTimer.singleShot(0, report_shown)
 
-    code = app.exec()
+    interrupted = quit_on_interrupt(app)
+    try:
+        code = app.exec()
+    finally:
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGINT, signal.default_int_handler)
     # The window is closed; give demo servers a moment to stop, never longer.
     window.runner.shutdown(wait=0.5)
-    return int(code)
+    return 130 if interrupted.is_set() else int(code)
+
+
+def quit_on_interrupt(app: QApplication) -> threading.Event:
+    """Ctrl+C in the console that started the window closes it (exit status 130).
+
+    Qt's event loop runs no Python code by itself, so a console's Ctrl+C would
+    wait for the next mouse move (on Windows, forever): a timer lets the
+    interpreter look at pending signals five times a second.
+    """
+    interrupted = threading.Event()
+
+    def on_interrupt(_signum: int, _frame: object) -> None:
+        interrupted.set()
+        app.closeAllWindows()
+        app.quit()
+
+    try:
+        signal.signal(signal.SIGINT, on_interrupt)
+    except ValueError:  # not the main thread (embedded use): leave signals alone
+        return interrupted
+    wake = QTimer(app)
+    wake.timeout.connect(_let_python_run)
+    wake.start(200)
+    return interrupted
+
+
+def _let_python_run() -> None:
+    """Nothing: returning to the interpreter is the point (see quit_on_interrupt)."""

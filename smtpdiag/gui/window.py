@@ -59,6 +59,7 @@ from ..config import RunConfig
 from ..i18n import _
 from ..net import Network
 from ..records import Check, Step
+from ..report.files import safe_file_name
 from ..report.model import Report, ReportError
 from . import lights
 from .banner import Banner
@@ -742,9 +743,9 @@ class MainWindow(QMainWindow):
         report = dialog.chosen_report(self.report)
         formats = available_formats()
         filters = [format_filter(f) for f in formats]
-        host = str(report.input.get("target") or "report").replace("@", "_at_").replace("/", "_")
         stamp = report.created[:10] or time.strftime("%Y-%m-%d")
-        suggested = os.path.join(self._save_dir(), f"smtpdiag-{host}-{stamp}.json")
+        name = safe_file_name(str(report.input.get("target") or "report"), stamp)
+        suggested = os.path.join(self._save_dir(), name)
         path, chosen = QFileDialog.getSaveFileName(self, _("Save report"), suggested, ";;".join(filters))
         if not path:
             return

@@ -35,7 +35,21 @@ log = logging.getLogger(LOGGER_NAME)
 
 
 class _RunLogHandler(logging.handlers.RotatingFileHandler):
-    """Marks the one handler :func:`setup_logging` owns, so it is never added twice."""
+    """The one handler :func:`setup_logging` owns (so it is never added twice).
+
+    It opens the file for each record and closes it again: a window left open
+    for hours must not hold the log, because on Windows an open file can be
+    neither renamed nor replaced, so another run's rotation would fail.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            super().emit(record)
+        finally:
+            # Handler.handle() holds this handler's lock around emit().
+            if self.stream is not None:
+                stream, self.stream = self.stream, None  # type: ignore[assignment]
+                stream.close()
 
 
 def log_dir() -> Path:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
@@ -38,6 +39,7 @@ from ..net import (
     FAMILIES,
     Network,
     ProbeError,
+    connect_budget,
     describe,
     dns_record_order,
     failure_of,
@@ -187,10 +189,32 @@ class SimNetwork(Network):
         raise ProbeError("nxdomain", f"{question}: no such name (NXDOMAIN)")
 
     def sockaddr(self, address: str, port: int) -> tuple[str, int]:
+        return self.tcp_endpoint(address, port).sockaddr
+
+    def tcp_endpoint(self, address: str, port: int) -> Endpoint:
+        """The loopback endpoint that plays (*address*, *port*) for TCP."""
         endpoint = self._routes.get((_canonical_address(address), int(port)))
-        if endpoint is None:
-            endpoint = self._closed_port_for(address)
-        return endpoint.sockaddr
+        return endpoint if endpoint is not None else self._closed_port_for(address)
+
+    def open_tcp(self, address: str, port: int, timeout: float,
+                 cancel: threading.Event | None = None) -> socket.socket:
+        """As :meth:`Network.open_tcp`; a route to a black hole gets no answer at all:
+        the attempt waits out the same connect budget and ends in ``timeout``
+        (on every system, without relying on how a kernel treats a full backlog)."""
+        if not self.tcp_endpoint(address, port).drops:
+            return super().open_tcp(address, port, timeout, cancel)
+        budget = connect_budget(timeout)
+        deadline = time.monotonic() + budget
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise ProbeError("cancelled", "cancelled")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ProbeError("timeout", f"no answer within {budget:g} s")
+            if cancel is not None:
+                cancel.wait(min(0.1, remaining))
+            else:
+                time.sleep(min(0.1, remaining))
 
     def open_udp(self, address: str, port: int) -> socket.socket:
         endpoint = self._udp_routes.get((_canonical_address(address), int(port)))

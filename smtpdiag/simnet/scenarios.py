@@ -552,7 +552,7 @@ class RunningScenario:
     def endpoint(self, host: str, port: int, family: Family = "ipv4") -> Endpoint:
         """The real loopback endpoint behind *host*:*port* (for tests and details)."""
         address = next(a for a in ADDRESSES[host] if family_of(a) == family)
-        return Endpoint(*self.network.sockaddr(address, port))
+        return self.network.tcp_endpoint(address, port)
 
     @property
     def errors(self) -> list[str]:

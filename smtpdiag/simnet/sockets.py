@@ -16,11 +16,12 @@ Everything in the simulated network listens on loopback only:
     workers) from taking it, so it stays closed for as long as it is needed.
 
 :class:`BlackHole`
-    a listening socket with a backlog of 0 whose single queue slot is taken by a
-    connection that is never accepted.  Linux then drops every further SYN
-    without an answer, so the client's ``connect`` runs into its own timeout:
-    exactly a firewall that silently drops.  It costs no thread and no state
-    per connection attempt.
+    a reserved port whose endpoint is marked ``drops``: :class:`SimNetwork`
+    (the one way probes reach the simulated world) lets a connection attempt
+    to it wait out the connect budget and end in ``timeout``, exactly what a
+    firewall that silently drops does to a client.  No kernel can be asked to
+    do that on loopback everywhere: Linux drops SYNs to a full backlog, but
+    Windows answers them with a reset, so the simulation does not rely on it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Endpoint:
 
     host: str
     port: int
+    drops: bool = False  # a black hole: connection attempts get no answer at all
 
     @property
     def sockaddr(self) -> tuple[str, int]:
@@ -121,23 +123,15 @@ class ClosedPort:
 
 
 class BlackHole:
-    """A loopback port that drops connection attempts (the client's connect times out)."""
+    """A loopback port where connection attempts get no answer (see the module docstring).
+
+    The port is bound (never listening) so that nothing else takes it; its
+    endpoint has ``drops`` set, which :meth:`SimNetwork.open_tcp` honours.
+    """
 
     def __init__(self, family: Family, mode: IPv6Mode | None = None) -> None:
-        lo = loopback(family, mode)
-        self._listener = socket.socket(lo.bind_family, socket.SOCK_STREAM)
-        self._filler = socket.socket(lo.bind_family, socket.SOCK_STREAM)
-        try:
-            self._listener.bind((lo.bind_host, 0))
-            self._listener.listen(0)
-            # Completes the handshake and sits in the one backlog slot, never accepted.
-            self._filler.settimeout(2.0)
-            self._filler.connect(self._listener.getsockname()[:2])
-        except OSError:
-            self.close()
-            raise
-        self.endpoint = Endpoint(lo.connect_host, self._listener.getsockname()[1])
+        self._port = ClosedPort(family, mode)
+        self.endpoint = Endpoint(self._port.endpoint.host, self._port.endpoint.port, drops=True)
 
     def close(self) -> None:
-        self._filler.close()
-        self._listener.close()
+        self._port.close()

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ...net import Network, ProbeError, describe, failure_of
+from ...net import Network, ProbeError, connect_budget, describe, failure_of
 from ...records import Step, TranscriptLine
 
 T = TypeVar("T")
@@ -254,8 +254,8 @@ def connect_tcp(net: Network, address: str, port: int, timeout: float,
     """
     session.note(f"connecting to {hostport(address, port)} (TCP)")
     try:
-        sock = session.wait_for(lambda: net.open_tcp(address, port, timeout), timeout,
-                                discard=lambda s: s.close())
+        sock = session.wait_for(lambda: net.open_tcp(address, port, timeout),
+                                connect_budget(timeout), discard=lambda s: s.close())
     except (ProbeError, OSError) as exc:
         failure = probe_failure_of(exc)
         if failure == "cancelled":

@@ -1,0 +1,186 @@
+"""What differs per system outside the host parsers: the Windows connect budget, saving
+over a locked file, file names, the run log, Ctrl+C in the window.
+
+Each system-specific rule is a function of an explicit ``platform`` argument, so
+the Windows and macOS branches run here too; the real-socket tests run on every
+CI runner (a refusal on loopback must be "refused" within the budget everywhere).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from smtpdiag import cli
+from smtpdiag.i18n import set_language
+from smtpdiag.net import WINDOWS_REFUSAL_WAIT, Network, ProbeError, connect_budget
+from smtpdiag.report import files, logs
+
+
+@pytest.mark.parametrize("timeout, platform, budget", [
+    (1.0, "win32", WINDOWS_REFUSAL_WAIT), (2.0, "win32", WINDOWS_REFUSAL_WAIT),
+    (10.0, "win32", 10.0), (1.0, "linux", 1.0), (1.0, "darwin", 1.0), (0.3, "linux", 0.3),
+])
+def test_connect_budget(timeout: float, platform: str, budget: float) -> None:
+    assert connect_budget(timeout, platform) == budget
+
+
+def test_a_refused_loopback_port_is_refused_even_with_a_short_timeout() -> None:
+    """On Windows the RST arrives only after SYN retries (~2 s): with --timeout 1 this
+    was tcp_timeout there.  The budget lets it arrive."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        port = closed.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(ProbeError) as caught:
+            Network().open_tcp("127.0.0.1", port, 1.0)
+    assert caught.value.failure == "refused"
+    assert time.monotonic() - started < connect_budget(1.0)
+
+
+def test_the_command_line_says_when_the_timeout_is_too_short_for_windows() -> None:
+    set_language("en")
+    note = cli.connect_budget_note(1.0, "win32")
+    assert note is not None and "2.5 s" in note and "--timeout 1 " in note
+    assert cli.connect_budget_note(5.0, "win32") is None
+    assert cli.connect_budget_note(1.0, "linux") is None
+    set_language("de")
+    try:
+        german = cli.connect_budget_note(1.0, "win32")
+        assert german is not None and "Windows" in german and german != note
+    finally:
+        set_language("en")
+
+
+# -- saving ----------------------------------------------------------------------------
+
+
+class LockedFor:
+    """os.replace as Windows behaves while another program holds the target open."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+
+    def __call__(self, source: str, target: str) -> None:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise PermissionError(13, "The process cannot access the file because it is being "
+                                      "used by another process", target)
+        os.replace(source, target)
+
+
+def test_a_save_waits_out_a_short_lock_on_windows(tmp_path: Path) -> None:
+    source, target = tmp_path / "new", tmp_path / "report.json"
+    source.write_text("new")
+    target.write_text("old")
+    locked = LockedFor(3)  # antivirus holding the file for 0.3 s
+    files.replace_with_retry(str(source), str(target), platform="win32", replace=locked)
+    assert target.read_text() == "new" and locked.calls == 4
+
+
+def test_a_save_over_a_file_that_stays_open_says_close_the_file(tmp_path: Path) -> None:
+    source, target = tmp_path / "new", tmp_path / "report.html"
+    source.write_text("new")
+    target.write_text("old")
+    started = time.monotonic()
+    with pytest.raises(files.FileInUseError) as caught:
+        files.replace_with_retry(str(source), str(target), platform="win32",
+                                 replace=LockedFor(1000), retry_for=0.3)
+    assert 0.3 <= time.monotonic() - started < 1.0
+    assert "Close the file" in caught.value.strerror and caught.value.filename == str(target)
+    assert isinstance(caught.value, PermissionError)  # callers that catch OSError still do
+    assert target.read_text() == "old"
+
+
+def test_elsewhere_a_permission_error_is_not_waited_for(tmp_path: Path) -> None:
+    started = time.monotonic()
+    with pytest.raises(PermissionError) as caught:
+        files.replace_with_retry("a", "b", platform="linux", replace=LockedFor(1))
+    assert not isinstance(caught.value, files.FileInUseError)
+    assert time.monotonic() - started < 0.1
+
+
+def test_atomic_write_still_writes(tmp_path: Path) -> None:
+    target = tmp_path / "r.txt"
+    files.atomic_write_text(str(target), "über")
+    assert target.read_text(encoding="utf-8") == "über"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.txt"]
+
+
+WINDOWS_FORBIDDEN = set('<>:"/\\|?*')
+
+
+@pytest.mark.parametrize("target, name", [
+    ("mail.example.com", "smtpdiag-mail.example.com-2026-11-30.json"),
+    ("2001:db8::1", "smtpdiag-2001-db8-1-2026-11-30.json"),
+    ("[2001:db8::25]", "smtpdiag-2001-db8-25-2026-11-30.json"),
+    ("alice@example.com", "smtpdiag-alice_at_example.com-2026-11-30.json"),
+    ("nul", "smtpdiag-nul-2026-11-30.json"),
+    ("bad\x07name\n", "smtpdiag-bad-name-2026-11-30.json"),
+    ("...", "smtpdiag-report-2026-11-30.json"),
+])
+def test_suggested_file_names_are_valid_everywhere(target: str, name: str) -> None:
+    made = files.safe_file_name(target, "2026-11-30")
+    assert made == name
+    assert not WINDOWS_FORBIDDEN & set(made) and made == made.strip(" .")
+    assert made.split(".")[0].lower() not in {"con", "prn", "aux", "nul", "com1", "lpt1"}
+
+
+def test_a_long_target_gives_a_bounded_name() -> None:
+    assert len(files.safe_file_name("a" * 300 + ".example", "2026-11-30")) < 120
+
+
+# -- the run log -------------------------------------------------------------------------
+
+
+def test_the_log_file_is_not_held_open_between_records(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(logs.ENV_VAR, str(tmp_path))
+    path = logs.setup_logging()
+    try:
+        logs.log.info("first")
+        logs.log.info("second")
+        handler = next(h for h in logs.log.handlers if isinstance(h, logs._RunLogHandler))
+        assert handler.stream is None
+        if sys.platform.startswith("linux"):
+            open_files = {os.path.realpath(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")}
+            assert str(path.resolve()) not in open_files
+        # What another process's rotation does: possible on Windows only when nobody holds it.
+        path.rename(tmp_path / "rotated.log")
+        logs.log.info("third")
+        assert path.read_text(encoding="utf-8").count("\n") == 1
+        assert (tmp_path / "rotated.log").read_text(encoding="utf-8").count("\n") == 2
+    finally:
+        logs.stop_logging()
+
+
+# -- Ctrl+C in the console that started the window ------------------------------------------
+
+
+@pytest.mark.gui
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_ctrl_c_closes_the_window(qtbot, qapp, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QSettings, QTimer
+
+    from smtpdiag.gui.app import run_app
+
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):  # not the user's
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "config"))
+    # From another thread, as a console delivers it: Python runs the handler only when the
+    # main thread next runs Python code, which inside Qt's event loop needs the wake-up timer.
+    # (started once the event loop runs, so the window's handler is in place).
+    sender = threading.Timer(0.3, signal.raise_signal, args=(signal.SIGINT,))
+    QTimer.singleShot(0, sender.start)
+    QTimer.singleShot(5000, qapp.quit)  # a safety net: the test fails, it does not hang
+    started = time.monotonic()
+    assert run_app("main") == 130
+    assert time.monotonic() - started < 3
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
