@@ -54,6 +54,9 @@ CAUSES: dict[str, Cause] = {
         Cause("tls_intercepted", "amber", "special", N_("Encrypted mail checked")),
         Cause("auth_before_tls", "amber", "server", N_("Unsafe login offered")),
         Cause("auth_failed", "red", "input", N_("Login refused")),
+        Cause("auth_oauth_required", "red", "input", N_("OAuth2 sign-in needed")),
+        Cause("auth_app_password_required", "red", "input", N_("App password needed")),
+        Cause("auth_disabled", "red", "server", N_("Login switched off")),
         Cause("ip_family_partial", "amber", "network", N_("Partly working")),
         Cause("vpn_reachable", "green", "none", N_("VPN answers")),
         Cause("vpn_no_answer", "red", "unknown", N_("No answer")),
@@ -311,6 +314,25 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
         N_("Check the user name (often your full e-mail address) and password in your mail program's "
            "settings. If they are right, ask your mail provider."),
     ),
+    ("auth_oauth_required", "*"): (
+        N_("The server accepts no password from mail programs: it wants you to sign in with OAuth2 "
+           "(your provider's own sign-in window) instead."),
+        N_("In your mail program set the authentication method to OAuth2 (Thunderbird: Account Settings > "
+           "Outgoing Server (SMTP) > Edit > Authentication method: OAuth2), then sign in when asked. If your "
+           "mail program cannot do OAuth2, update it or use another one."),
+    ),
+    ("auth_app_password_required", "*"): (
+        N_("The server refused your normal password: this account needs an app password, a separate "
+           "password for mail programs (two-step sign-in is on)."),
+        N_("Create an app password in your account's security settings and use it instead of your normal "
+           "password, or set the authentication method to OAuth2."),
+    ),
+    ("auth_disabled", "*"): (
+        N_("Sending from mail programs is switched off for this mailbox or organisation, so no password "
+           "can work."),
+        N_("Ask the administrator of your mail service to allow login from mail programs (SMTP AUTH) for "
+           "your mailbox."),
+    ),
     ("ip_family_partial", "*"): (
         N_("Mail gets through {port_words} over {family_ok} but not over {family_failed}."),
         N_("Mail programs usually fall back on their own, but may be slow. Tell your internet provider "
@@ -340,6 +362,92 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
         N_("Start the check again."),
     ),
 }
+
+
+# (cause, provider) -> (explanation, advice): the words for one provider's login policy
+# (provider keys from data/login_policies.json), used before the general words above.
+_PROVIDER_TEXTS: dict[tuple[str, str], tuple[str, str]] = {
+    ("auth_oauth_required", "outlook_com"): (
+        N_("Microsoft no longer accepts your password from mail programs (since 16 September 2024)."),
+        N_("In your mail program set Authentication method to OAuth2; Thunderbird: Account Settings > "
+           "Outgoing Server (SMTP) > Edit > Authentication method: OAuth2. Then sign in with your Microsoft "
+           "account when asked."),
+    ),
+    ("auth_oauth_required", "microsoft_365"): (
+        N_("Microsoft no longer accepts your password from mail programs for this mailbox."),
+        N_("In your mail program set Authentication method to OAuth2; Thunderbird: Account Settings > "
+           "Outgoing Server (SMTP) > Edit > Authentication method: OAuth2. Then sign in with your work "
+           "account when asked."),
+    ),
+    ("auth_oauth_required", "gmail"): (
+        N_("Google accepts no normal password from mail programs."),
+        N_("In your mail program set the authentication method to OAuth2, or create an app password at "
+           "myaccount.google.com/apppasswords and use it instead of your normal password."),
+    ),
+    ("auth_disabled", "microsoft_365"): (
+        N_("Your organisation has switched off sending from mail programs (SMTP AUTH) for your Microsoft 365 "
+           "mailbox, so no password can work."),
+        N_("Your organisation has switched off sending from mail programs; ask your IT administrator to allow "
+           "Authenticated SMTP for your mailbox, or use Outlook."),
+    ),
+    ("auth_app_password_required", "gmail"): (
+        N_("Google refused your normal password: your account uses two-step sign-in, so mail programs need "
+           "an app password."),
+        N_("Create an app password at myaccount.google.com/apppasswords and use it instead of your normal "
+           "password."),
+    ),
+    ("auth_app_password_required", "icloud"): (
+        N_("Apple accepts only an app-specific password from mail programs for iCloud Mail."),
+        N_("Create an app-specific password at account.apple.com (Sign-In and Security > App-Specific "
+           "Passwords) and use it instead of your normal password."),
+    ),
+    ("auth_app_password_required", "yahoo"): (
+        N_("Yahoo accepts only an app password from mail programs."),
+        N_("Create an app password in your Yahoo Account Security settings and use it instead of your normal "
+           "password."),
+    ),
+    ("auth_failed", "gmail"): (
+        N_("Google refused this user name or password. Google accepts no normal password from mail programs: "
+           "only an app password or OAuth2 sign-in."),
+        N_("If you typed your normal Google password, create an app password at "
+           "myaccount.google.com/apppasswords and use it instead. Otherwise check your user name (your full "
+           "e-mail address) and the app password."),
+    ),
+    ("auth_failed", "icloud"): (
+        N_("Apple refused this user name or password. iCloud Mail accepts only an app-specific password "
+           "from mail programs."),
+        N_("Create an app-specific password at account.apple.com (Sign-In and Security > App-Specific "
+           "Passwords) and use it instead of your normal password. Check that the user name is your full "
+           "e-mail address."),
+    ),
+    ("auth_failed", "yahoo"): (
+        N_("Yahoo refused this user name or password. Yahoo accepts only an app password from mail "
+           "programs."),
+        N_("Create an app password in your Yahoo Account Security settings and use it instead of your normal "
+           "password. Check that the user name is your full e-mail address."),
+    ),
+    ("auth_failed", "aol"): (
+        N_("AOL refused this user name or password. AOL accepts only an app password from mail programs."),
+        N_("Create an app password in your AOL Account Security settings and use it instead of your normal "
+           "password. Check that the user name is your full e-mail address."),
+    ),
+    ("auth_failed", "outlook_com"): (
+        N_("Microsoft refused this login. Outlook.com accepts no password from mail programs any more "
+           "(since 16 September 2024)."),
+        N_("In your mail program set Authentication method to OAuth2; Thunderbird: Account Settings > "
+           "Outgoing Server (SMTP) > Edit > Authentication method: OAuth2."),
+    ),
+}
+
+# Findings that do not change a check's light but are worth a sentence on its row.
+FINDING_TEXTS: dict[str, str] = {
+    "oauth_only": N_("This server takes OAuth2 sign-in only: set your mail program's authentication method "
+                     "to OAuth2; a normal password will not work."),
+}
+
+
+def finding_words(finding: str) -> str:
+    return _(FINDING_TEXTS[finding])
 
 
 def cause(code: str) -> Cause:
@@ -389,7 +497,9 @@ def explain(code: str, where: str, **context: object) -> tuple[str, str]:
     ``port`` may be one port number or a list of them.
     """
     variant = str(context.get("variant") or "")
-    texts = (_TEXTS.get((code, variant)) if variant else None) or _TEXTS.get((code, where)) or _TEXTS[(code, "*")]
+    provider = str(context.get("provider") or "")
+    texts = (_TEXTS.get((code, variant)) if variant else None) or _PROVIDER_TEXTS.get((code, provider)) \
+        or _TEXTS.get((code, where)) or _TEXTS[(code, "*")]
     values = {"host": "", "product": "", "cert_date": "", "clock_off": "", "true_date": ""}
     values.update({k: str(v) for k, v in context.items() if k != "port"})
     # The IP families by name, each next to a plain word (from the attempts' records).
@@ -405,6 +515,7 @@ def all_message_ids() -> list[str]:
     """Every text in this module (used by the tests to check the catalogs)."""
     ids = [c.title for c in CAUSES.values()]
     ids += list(LIGHT_WORDS.values()) + list(WHERE_WORDS.values()) + list(FAMILY_WORDS.values())
-    for a, b in _TEXTS.values():
+    for a, b in (*_TEXTS.values(), *_PROVIDER_TEXTS.values()):
         ids += [a, b]
+    ids += list(FINDING_TEXTS.values())
     return ids

@@ -58,7 +58,7 @@ def add_check_options(p: argparse.ArgumentParser) -> None:
 def build_config(args: argparse.Namespace, target_text: str, password: str | None = None) -> RunConfig:
     """Validate everything the user typed into a RunConfig.  Raises UsageError."""
     from .probe.tls import check_ca_file
-    from .target import BadInput, parse_port, parse_target, parse_vpn
+    from .target import BadInput, check_password, parse_port, parse_target, parse_vpn
 
     try:
         target = parse_target(target_text)
@@ -90,6 +90,8 @@ def build_config(args: argparse.Namespace, target_text: str, password: str | Non
                 raise BadInput(str(exc)) from None
         if args.user is not None and not args.user.strip():
             raise BadInput(_("The login name is empty."))
+        if password is not None:
+            check_password(password)
     except BadInput as exc:
         raise UsageError(str(exc)) from None
     return RunConfig(
@@ -109,7 +111,13 @@ def read_password(user: str | None) -> str | None:
     if env is not None:
         return env
     if sys.stdin is not None and sys.stdin.isatty():
-        return getpass.getpass(_("Password for {user}: ").format(user=user))
+        try:
+            return getpass.getpass(_("Password for {user}: ").format(user=user))
+        except UnicodeDecodeError:
+            # Typed in another encoding (e.g. Latin-1 on a UTF-8 terminal): never echo it.
+            from .target import PASSWORD_NOT_TEXT
+
+            raise UsageError(_(PASSWORD_NOT_TEXT)) from None
     raise UsageError(_("--user needs a password: type it at the terminal or set SMTPDIAG_PASSWORD."))
 
 

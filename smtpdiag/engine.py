@@ -24,7 +24,8 @@ from .causes import CAUSES
 from .config import KNOWN_CONTROL_PORTS, PortSpec, RunConfig, VpnSpec
 from .net import Network, ProbeError
 from .probe.discover import DISCOVERY_CHECK_ID, discover, discovery_check, planned_check
-from .probe.smtp import ProbeSettings, probe_smtp
+from .probe.login import choose_login, encrypted_and_verified
+from .probe.smtp import ProbeSettings, probe_smtp, skipped_auth_step
 from .records import Attempt, Check, Step, TranscriptLine
 from .report import model as reportmod
 from .verdict import classify
@@ -150,6 +151,8 @@ class Diagnosis:
         self._report: reportmod.Report | None = None
         self._resolutions: dict[str, HostResolution] = {}
         self._threads: list[threading.Thread] = []
+        self._target_threads: list[threading.Thread] = []  # target SMTP checks: the login waits for them
+        self._held: set[str] = set()  # finished target checks whose row waits for the login
         self._coordinator: threading.Thread | None = None
         self._check_done = threading.Event()  # pulsed whenever a check finishes
         self._t0 = 0.0
@@ -206,6 +209,8 @@ class Diagnosis:
         th = threading.Thread(target=self._run_check, args=(check,), daemon=True, name=f"smtpdiag-{check.id}")
         with self._lock:
             self._threads.append(th)
+            if check.role == "target" and check.kind == "smtp":
+                self._target_threads.append(th)
         th.start()
 
     def _discover_then_probe(self, domain: str, waiting: list[Check]) -> None:
@@ -268,6 +273,22 @@ class Diagnosis:
     def _finish_when_done(self) -> None:
         if self._coordinator is not None:
             self._coordinator.join()
+        if self.config.user:
+            with self._lock:
+                targets = list(self._target_threads)
+            for th in targets:
+                th.join()
+            try:
+                self._log_in_once()
+            except Exception:  # noqa: BLE001 - a bug must not hang the run; the checks stay as they were
+                import logging
+
+                logging.getLogger(__name__).exception("the login failed unexpectedly")
+            with self._lock:
+                held = [self._results[p.id] for p in self._planned if p.id in self._held and p.id in self._results]
+                self._held.clear()
+            for done in held:
+                self.on_event(CheckFinished(done))
         while True:
             with self._lock:
                 pending = [th for th in self._threads if th.is_alive()]
@@ -296,10 +317,14 @@ class Diagnosis:
             # Who is at fault depends on the reference servers: wait for them on this
             # port, so that the row's words are final when it is shown.
             done = self._finalise(check, attempts, duration, controls=self._controls_for(check.port))
+        hold = bool(self.config.user) and check.role == "target" and check.kind == "smtp"
         with self._lock:
             self._results[check.id] = done
+            if hold:  # its row is final only after the run's one login (_log_in_once)
+                self._held.add(check.id)
         self._check_done.set()
-        self.on_event(CheckFinished(done))
+        if not hold:
+            self.on_event(CheckFinished(done))
 
     def _controls_for(self, port: int) -> list[Check]:
         """The reference servers' finished checks on *port*, once all of them are done."""
@@ -339,11 +364,10 @@ class Diagnosis:
             return [dns_attempt]
         res = self._resolution(check.host)
         c = self.config
-        is_target = check.role == "target"
+        # No login here: the run's one login is tried afterwards (_log_in_once).
         settings = ProbeSettings(
             host=check.host, port=check.port, mode=check.mode or "starttls", timeout=c.timeout,
-            ca_file=c.ca_file, ehlo_name=c.ehlo_name,
-            user=c.user if is_target else None, password=c.password if is_target else None)
+            ca_file=c.ca_file, ehlo_name=c.ehlo_name)
         out: dict[str, Attempt] = {}
 
         def one(family: str, address: str) -> None:
@@ -384,6 +408,60 @@ class Diagnosis:
                                   int((time.monotonic() - t) * 1000))
 
         return self._per_family(by_family, one, out)
+
+    # -- the one login ----------------------------------------------------------------
+    def _log_in_once(self) -> None:
+        """Try the login once, on the first submission port whose TLS verified (465, 587,
+        2525, then the others), over a new connection; every other target check records an
+        ``auth`` step saying why it did not log in.  A second wrong password can lock the
+        account, so there is never a second try."""
+        c = self.config
+        if not c.user or c.password is None or self.cancel_event.is_set():
+            return
+        with self._lock:
+            targets = [self._results[p.id] for p in self._planned
+                       if p.role == "target" and p.kind == "smtp" and p.id in self._results]
+        chosen = choose_login(targets)
+        login_step: Step | None = None
+        if chosen is None:
+            skipped = skipped_auth_step("login not tried: no submission port's connection was encrypted "
+                                        "with a verified certificate, so the password was not sent")
+        else:
+            check, index = chosen
+            skipped = skipped_auth_step(f"not tried again: smtpdiag logs in once per run (on port {check.port}), "
+                                        "because a second wrong password can lock the account")
+            login_step, lines = self._login_attempt(check, check.attempts[index])
+        for check in targets:
+            attempts = list(check.attempts)
+            for i, a in enumerate(attempts):
+                if chosen is not None and check is chosen[0] and i == chosen[1]:
+                    assert login_step is not None
+                    note = TranscriptLine(a.duration_ms, "note",
+                                          "logging in (once per run) over a new connection to this port")
+                    shifted = tuple(dataclasses.replace(t, ms=t.ms + a.duration_ms) for t in lines)
+                    attempts[i] = dataclasses.replace(a, steps=(*a.steps, login_step),
+                                                      transcript=(*a.transcript, note, *shifted))
+                elif a.address is not None:
+                    attempts[i] = dataclasses.replace(a, steps=(*a.steps, skipped))
+            controls = self._controls_for(check.port) if CAUSES[check.cause].where == "by_control" else None
+            done = self._finalise(check, attempts, check.duration_ms, controls=controls)
+            with self._lock:
+                self._results[check.id] = done
+
+    def _login_attempt(self, check: Check, attempt: Attempt) -> tuple[Step, tuple[TranscriptLine, ...]]:
+        """Connect again to the address whose TLS verified and log in; the auth step and transcript."""
+        c = self.config
+        settings = ProbeSettings(
+            host=check.host, port=check.port, mode=check.mode or "starttls", timeout=c.timeout,
+            ca_file=c.ca_file, ehlo_name=c.ehlo_name, user=c.user, password=c.password)
+        result = probe_smtp(self.net, attempt.address or "", settings, self.cancel_event)
+        auth = next((s for s in result.steps if s.step == "auth"), None)
+        if auth is None or (auth.failure == "not_tried" and not encrypted_and_verified(result.steps)):
+            failed = next((s for s in result.steps if not s.ok and s.step != "auth"), None)
+            why = f"{failed.step}: {failed.detail}" if failed else "it did not get that far"
+            auth = skipped_auth_step(f"login not tried: the new connection for the login failed at {why}")
+        self.on_event(StepRecorded(check.id, auth))
+        return auth, result.transcript
 
     # -- verdicts --------------------------------------------------------------------
     def _finalise(self, check: Check, attempts: list[Attempt], duration_ms: int,

@@ -12,11 +12,24 @@ from dataclasses import dataclass
 import idna
 
 from .config import MODES, PortSpec, VpnSpec
-from .i18n import _
+from .i18n import N_, _
 
 
 class BadInput(ValueError):
     """The user's input can never work; the message is one line for the user."""
+
+
+PASSWORD_NOT_TEXT = N_("The password is not valid UTF-8 text (was it typed in another encoding, such as "
+                       "Latin-1?). Type it again in a UTF-8 terminal or set SMTPDIAG_PASSWORD in UTF-8.")
+
+
+def check_password(password: str) -> None:
+    """A password that cannot be sent as UTF-8 (read with surrogate escapes from a Latin-1
+    terminal or environment) is bad input.  The message never repeats any of it."""
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput(_(PASSWORD_NOT_TEXT)) from None
 
 
 @dataclass(frozen=True)

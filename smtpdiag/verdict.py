@@ -68,6 +68,13 @@ STEP_FAILURES: dict[tuple[str, str], str] = {
     ("ehlo_tls", "malformed"): "smtp_protocol_error",
     ("ehlo_tls", "too_long"): "smtp_protocol_error",
     ("auth", "failed"): "auth_failed",
+    ("auth", "oauth_required"): "auth_oauth_required",
+    ("auth", "app_password_required"): "auth_app_password_required",
+    ("auth", "disabled"): "auth_disabled",
+    # 454 "temporary authentication failure": not a wrong password, the server cannot check it now.
+    ("auth", "temporary"): "smtp_rejected",
+    # The server does not understand the login method it offered itself.
+    ("auth", "rejected"): "smtp_protocol_error",
     # No answer to a login is the server's fault, not a wrong password.
     ("auth", "timeout"): "smtp_protocol_error",
     ("auth", "eof"): "smtp_protocol_error",
@@ -225,15 +232,31 @@ def deciding_checks(checks: Sequence[Check]) -> list[Check]:
     return deciding or smtp
 
 
+# A login the server refused: the run's overall is red with this cause, whatever the ports.
+LOGIN_REFUSALS = frozenset({"auth_failed", "auth_oauth_required", "auth_app_password_required", "auth_disabled"})
+
+
+def refused_login(checks: Sequence[Check]) -> Check | None:
+    """The target check whose login the server refused, if a login was tried and refused."""
+    for c in checks:
+        if c.kind == "smtp" and c.role == "target" and c.cause in LOGIN_REFUSALS:
+            return c
+    return None
+
+
 def overall(checks: Sequence[Check]) -> Overall:
     """Can this customer send mail securely to this server?
 
     Green if at least one submission port is green, amber if the best is amber,
     red if none works; port 25, VPN checks and reference servers do not decide.
+    A login that was tried and refused makes it red with the login's cause.
     """
     deciding = deciding_checks(checks)
     if not deciding:
         return Overall("grey", "cancelled", "unknown", None)
+    refused = refused_login(checks)
+    if refused is not None:
+        return Overall("red", refused.cause, refused.where, refused.id)
     if all(c.light == "grey" for c in deciding):
         return Overall("grey", deciding[0].cause, deciding[0].where, deciding[0].id)
     best = min(deciding, key=lambda c: LIGHT_RANK[c.light])

@@ -98,17 +98,27 @@ def test_hostile_servers_never_outlast_the_timeout_or_grow_memory() -> None:
 
 
 def test_login_with_the_right_and_a_wrong_password() -> None:
+    """One login per run (contract section 3): on port 465, the first submission port whose
+    TLS verified; every other port says it did not try again; a refused login makes the
+    overall red with the login's cause although every port works."""
     with start_scenario("login") as sim:
         good = Diagnosis(sim.config(timeout=TIMEOUT), network=sim.network).run()
         bad = Diagnosis(sim.config(timeout=TIMEOUT, password="wrong"), network=sim.network).run()
-    for check in good.targets:
-        auth = next(s for s in check.steps if s.step == "auth")
-        assert auth.ok, auth
-        assert check.cause == "ok"
-    for check in bad.targets:
-        assert (check.light, check.cause, check.where) == ("red", "auth_failed", "input")
-        assert "user name or password" in check.explanation
-        assert any("<redacted>" in t.text for t in check.transcript)
+    for report, ok in ((good, True), (bad, False)):
+        auth = {c.port: next(s for s in c.steps if s.step == "auth") for c in report.targets}
+        tried = [port for port, step in auth.items() if step.failure != "not_tried"]
+        assert tried == [465], auth
+        assert auth[465].ok is ok
+        for port in (25, 587, 2525):
+            assert auth[port].failure == "not_tried" and "not tried again" in auth[port].detail
+            assert next(c for c in report.targets if c.port == port).cause == "ok"
+    assert good.overall["light"] == "green"
+    assert next(c for c in good.targets if c.port == 465).cause == "ok"
+    refused = next(c for c in bad.targets if c.port == 465)
+    assert (refused.light, refused.cause, refused.where) == ("red", "auth_failed", "input")
+    assert "user name or password" in refused.explanation
+    assert any("<redacted>" in t.text for t in refused.transcript)
+    assert (bad.overall["light"], bad.overall["cause"], bad.overall["where"]) == ("red", "auth_failed", "input")
 
 
 @pytest.mark.parametrize(("scenario", "light", "cause"), [
@@ -151,6 +161,9 @@ def test_every_cause_of_the_contract_is_reproduced_end_to_end() -> None:
     by_scenario = {e.cause for s in SCENARIOS.values() for e in s.expected.values()}
     elsewhere = {
         "auth_failed": "test_login_with_the_right_and_a_wrong_password",
+        "auth_oauth_required": "test_login.py::test_policy_replies_get_the_contracts_cause",
+        "auth_app_password_required": "test_login.py::test_policy_replies_get_the_contracts_cause",
+        "auth_disabled": "test_login.py::test_policy_replies_get_the_contracts_cause",
         "cancelled": "test_cancel_stops_within_half_a_second",
         "tcp_unreachable": "test_netns.py::test_firewall_drop_reject_and_unreachable",
         "vpn_reachable": "test_vpn.py / test_netns.py::test_vpn_protocols_behind_a_firewall",

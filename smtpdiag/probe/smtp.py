@@ -10,9 +10,6 @@ the only commands are EHLO, STARTTLS, AUTH and QUIT.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
 import socket
 import ssl
@@ -22,9 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..login_policy import oauth_only
 from ..net import Network, ProbeError, describe, failure_of
 from ..records import Attempt, CertInfo, Step, TlsInfo, TranscriptLine
 from . import tls as tlsmod
+from .login import log_in
 from .tls_inspect import capture_certificate
 
 MAX_LINE = 2048  # RFC 5321 allows 512; be lenient, but bounded
@@ -587,7 +586,9 @@ class SmtpProbe:
         except ProbeError as exc:
             self.rec.add("ehlo_tls", False, t, exc.detail, exc.failure)
             return
-        self.rec.add("ehlo_tls", True, t, f"{len(extensions)} extensions: " + ", ".join(extensions)[:300])
+        mechanisms = _auth_mechanisms(extensions)
+        self.rec.add("ehlo_tls", True, t, f"{len(extensions)} extensions: " + ", ".join(extensions)[:300],
+                     findings=("oauth_only",) if oauth_only(mechanisms) else ())
         if self.s.user:
             self._auth(session, _auth_mechanisms(extensions))
         try:
@@ -598,46 +599,12 @@ class SmtpProbe:
 
     def _auth(self, session: Session, mechanisms: list[str]) -> None:
         t = time.monotonic()
-        user, password = self.s.user or "", self.s.password
-        if password is None:
+        if self.s.password is None:
             self.rec.add("auth", False, t, "no password given: login not tried", "not_tried")
             return
-        for mech in ("CRAM-MD5", "PLAIN", "LOGIN"):
-            if mech in mechanisms:
-                break
-        else:
-            self.rec.add("auth", False, t, "the server offers no login method smtpdiag knows "
-                         f"({', '.join(mechanisms) or 'none'})", "not_tried")
-            return
-        try:
-            if mech == "PLAIN":
-                token = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
-                session.send_line(f"AUTH PLAIN {token}", "AUTH PLAIN <redacted>")
-                reply = session.read_reply()
-            elif mech == "LOGIN":
-                session.send_line("AUTH LOGIN")
-                reply = session.read_reply()
-                if reply.code == 334:
-                    session.send_line(base64.b64encode(user.encode()).decode(), "<redacted>")
-                    reply = session.read_reply()
-                if reply.code == 334:
-                    session.send_line(base64.b64encode(password.encode()).decode(), "<redacted>")
-                    reply = session.read_reply()
-            else:
-                session.send_line("AUTH CRAM-MD5")
-                reply = session.read_reply()
-                if reply.code == 334:
-                    challenge = base64.b64decode(reply.lines[0].strip() or "")
-                    digest = hmac.new(password.encode(), challenge, hashlib.md5).hexdigest()
-                    session.send_line(base64.b64encode(f"{user} {digest}".encode()).decode(), "<redacted>")
-                    reply = session.read_reply()
-        except ProbeError as exc:
-            self.rec.add("auth", False, t, f"AUTH {mech}: {exc.detail}", exc.failure)
-            return
-        if reply.code == 235:
-            self.rec.add("auth", True, t, f"logged in with {mech}")
-        else:
-            self.rec.add("auth", False, t, f"AUTH {mech} answered {reply.code} {reply.text}"[:200], "failed")
+        result = log_in(session, mechanisms, self.s.user or "", self.s.password, ProbeError,
+                        lambda exc: (exc.failure, exc.detail) if isinstance(exc, ProbeError) else ("failed", ""))
+        self.rec.add("auth", result.ok, t, result.detail, result.failure)
 
 
 def _fmt(address: str, port: int) -> str:

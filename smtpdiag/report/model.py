@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
-from ..causes import explain, port_list, port_words
+from ..causes import FINDING_TEXTS, explain, finding_words, port_list, port_words
 from ..config import RunConfig
 from ..host.environment import environment
 from ..i18n import _, current_language, ngettext
@@ -63,8 +63,26 @@ def with_words(check: Check) -> Check:
         if failed:
             context["family_failed"] = failed[0]
             context["family_ok"] = "ipv4" if failed[0] == "ipv6" else "ipv6"
+    if check.cause.startswith("auth_") and "provider" not in context:
+        from ..login_policy import login_policy_for
+
+        policy = login_policy_for(check.host)
+        if policy is not None:
+            context["provider"] = policy.provider
     explanation, advice = explain(check.cause, check.where, port=check.port, host=check.host, **context)
+    for finding in _row_findings(check):
+        explanation += " " + finding_words(finding)
     return check.with_(explanation=explanation, advice=advice, context=context)
+
+
+def _row_findings(check: Check) -> list[str]:
+    """Findings that get a sentence on the row without changing its light: a server that
+    takes OAuth2 sign-in only, when no login was tried (a tried login says more)."""
+    if check.light not in ("green", "amber") or any(s.step == "auth" and s.failure != "not_tried"
+                                                     for s in check.steps):
+        return []
+    seen = [f for s in check.steps for f in s.findings if f in FINDING_TEXTS]
+    return list(dict.fromkeys(seen))
 
 
 def summarise(checks: list[Check]) -> tuple[str, str]:
