@@ -324,14 +324,14 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ("auth_app_password_required", "*"): (
         N_("The server refused your normal password: this account needs an app password, a separate "
            "password for mail programs (two-step sign-in is on)."),
-        N_("Create an app password in your account's security settings and use it instead of your normal "
-           "password, or set the authentication method to OAuth2."),
+        N_("Create an app password in your account's security settings and enter it in your mail program "
+           "instead of your normal password, or set your mail program's authentication method to OAuth2."),
     ),
     ("auth_disabled", "*"): (
         N_("Sending from mail programs is switched off for this mailbox or organisation, so no password "
            "can work."),
-        N_("Ask the administrator of your mail service to allow login from mail programs (SMTP AUTH) for "
-           "your mailbox."),
+        N_("Ask your mail provider (at work: your IT administrator) to allow login from mail programs "
+           "(SMTP AUTH) for your mailbox."),
     ),
     ("ip_family_partial", "*"): (
         N_("Mail gets through {port_words} over {family_ok} but not over {family_failed}."),
