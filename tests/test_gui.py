@@ -350,7 +350,7 @@ def test_open_damaged_report_from_the_menu_shows_a_message_box(qtbot, make_windo
     path.write_text("[]", encoding="utf-8")
     window = make_window()
     assert not window.open_report_path(str(path))
-    box = window._message_box
+    box = window.files.message_box
     assert box is not None and box.isVisible()
     assert "not an smtpdiag report" in box.text()
     box.close()
@@ -391,9 +391,9 @@ def test_saving_to_an_unwritable_place_says_so(qtbot, make_window, tmp_path):  #
     window = make_window("demo")
     report = run_demo(qtbot, window, "healthy")
     assert not window.save_report_as(report, str(tmp_path / "missing-dir" / "r.json"), "json")
-    assert window._message_box is not None
-    assert "not saved" in window._message_box.windowTitle()
-    window._message_box.close()
+    assert window.files.message_box is not None
+    assert "not saved" in window.files.message_box.windowTitle()
+    window.files.message_box.close()
 
 
 # -- input -----------------------------------------------------------------------------------
@@ -598,7 +598,6 @@ def test_save_shows_what_the_report_contains_and_can_hide_names(qtbot, make_wind
                                                                  monkeypatch):
     from PySide6.QtWidgets import QDialog, QFileDialog
 
-    from smtpdiag.gui import window as window_module
     from smtpdiag.gui.dialogs import PrivacyDialog
     from smtpdiag.gui.reportfiles import format_filter
     from smtpdiag.report.privacy import disclosure
@@ -614,7 +613,7 @@ def test_save_shows_what_the_report_contains_and_can_hide_names(qtbot, make_wind
         return int(QDialog.DialogCode.Accepted)  # what exec() returns
 
     target = tmp_path / "for-support"
-    monkeypatch.setattr(window_module.PrivacyDialog, "exec", accept_hiding_names)
+    monkeypatch.setattr(PrivacyDialog, "exec", accept_hiding_names)
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *a, **k: (str(target), format_filter("json")))
     window.save_action.trigger()
@@ -627,11 +626,11 @@ def test_save_shows_what_the_report_contains_and_can_hide_names(qtbot, make_wind
 def test_cancelling_the_privacy_question_saves_nothing(qtbot, make_window, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QDialog, QFileDialog
 
-    from smtpdiag.gui import window as window_module
+    from smtpdiag.gui.dialogs import PrivacyDialog
 
     window = make_window("demo")
     run_demo(qtbot, window, "healthy")
-    monkeypatch.setattr(window_module.PrivacyDialog, "exec", lambda self: QDialog.DialogCode.Rejected)
+    monkeypatch.setattr(PrivacyDialog, "exec", lambda self: QDialog.DialogCode.Rejected)
     asked: list[object] = []
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: asked.append(a) or ("", ""))
     window.save_action.trigger()
@@ -662,7 +661,7 @@ def test_runs_with_and_without_a_vpn_say_who_blocks(qtbot, make_window, monkeypa
     # The customer switches a VPN on and checks the same server again: now it works.
     monkeypatch.setattr(reportmod, "environment",
                         lambda: {**real_environment(), "vpn_active": True, "vpn_interfaces": ["tun0"]})
-    monkeypatch.setattr(window._previous_run, "input", {**first.input})
+    monkeypatch.setattr(window.run.previous, "input", {**first.input})
     second = run_demo(qtbot, window, "healthy")
     assert second.environment["vpn_active"]
     advice = window.banner.advice.text()

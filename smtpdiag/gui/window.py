@@ -8,6 +8,9 @@
       ResultsView        one row per port, live
       DetailsPane        the selected row's records (for support staff)
       DiagnosisRunner    the bridge to the engine's worker threads
+      RunView            follows a run: rows, banner, progress, Check/Cancel (gui/runview.py)
+      ReportActions      open, save, copy for support, drag and drop, log folder
+                         (gui/reportactions.py)
 
 Modes: ``main`` (empty), ``check`` (target filled in and started), ``view`` (a
 saved report, read-only) and ``demo`` (the simulated network).
@@ -17,36 +20,28 @@ from __future__ import annotations
 
 import itertools
 import os
-import time
 
 from PySide6.QtCore import (
-    QElapsedTimer,
     QModelIndex,
     QSettings,
-    QStandardPaths,
     Qt,
     QTimer,
-    QUrl,
     Slot,
 )
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QDesktopServices,
     QDragEnterEvent,
     QDropEvent,
-    QGuiApplication,
     QKeySequence,
     QShortcut,
 )
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -55,35 +50,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..config import RunConfig
 from ..i18n import _
 from ..net import Network
-from ..records import Check, Step
-from ..report.files import safe_file_name
-from ..report.model import Report, ReportError
+from ..report.model import Report
 from . import lights
 from .banner import Banner
 from .bridge import DiagnosisRunner
 from .details import DetailsPane
-from .dialogs import LightsHelpDialog, PrivacyDialog, show_about
+from .dialogs import LightsHelpDialog, show_about
 from .options import AdvancedOptions
-from .reportfiles import (
-    FORMATS,
-    available_formats,
-    format_created,
-    format_filter,
-    log_dir,
-    log_run,
-    support_text,
-    write_report,
-)
+from .reportactions import ReportActions
+from .reportfiles import format_created
 from .results import COL_OTHERS, ResultsModel, ResultsView
+from .runview import RunView
 
 KEY_RECENT = "recent/targets"
 KEY_GEOMETRY = "window/geometry"
 KEY_SPLITTER = "window/splitter"
 KEY_DETAILS = "window/details"
-KEY_SAVE_DIR = "window/save_dir"
 MAX_RECENT = 12
 DEMO_TIMEOUT = 3.0
 
@@ -99,17 +83,11 @@ class MainWindow(QMainWindow):
         self.network = network
         self.demo_timeout = DEMO_TIMEOUT
         self.report: Report | None = None
-        self._previous_run: Report | None = None  # the last live run, to compare with and without VPN
         self.report_path: str | None = None
         self.runner = DiagnosisRunner(self)
-        self._elapsed = QElapsedTimer()
-        self._tick = QTimer(self)
-        self._tick.setInterval(200)
-        self._tick.timeout.connect(self._update_progress)
-        self._run_target = ""
-        self._running = False
+        self.run = RunView(self)  # follows the run: rows, banner, progress, Check/Cancel
+        self.files = ReportActions(self)  # open, save, copy, drag and drop, log folder
         self._closing = False
-        self._message_box: QMessageBox | None = None
         self._scenarios: dict[str, object] = {}
 
         self.setWindowTitle("")  # Qt shows the application's name; titles below add what is shown
@@ -118,11 +96,10 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_central()
-        self._connect_runner()
         self._restore()
         self._apply_mode()
         self._show_idle()
-        self._update_actions()
+        self.update_actions()
 
     # ======================================================================== building
     def _build_actions(self) -> None:
@@ -138,11 +115,11 @@ class MainWindow(QMainWindow):
             a.triggered.connect(slot)
             return a
 
-        self.open_action = action(_("&Open report…"), self.choose_report, QKeySequence.StandardKey.Open,
+        self.open_action = action(_("&Open report…"), self.files.choose, QKeySequence.StandardKey.Open,
                                   _("Open a report saved by smtpdiag"))
-        self.save_action = action(_("&Save report…"), self.save_report, QKeySequence.StandardKey.Save,
+        self.save_action = action(_("&Save report…"), self.files.save, QKeySequence.StandardKey.Save,
                                   _("Save the result as a file, to send to support"))
-        self.copy_action = action(_("&Copy for support"), self.copy_for_support, "Ctrl+Shift+C",
+        self.copy_action = action(_("&Copy for support"), self.files.copy_for_support, "Ctrl+Shift+C",
                                   _("Copy a short summary, to paste into a message to support"))
         self.quit_action = action(_("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         self.details_action = action(_("Technical &details"), self._set_details_visible, "Ctrl+D",
@@ -150,7 +127,7 @@ class MainWindow(QMainWindow):
         self.details_action.setCheckable(True)
         self.lights_action = action(_("What the &lights mean"), self.show_lights_help,
                                     QKeySequence.StandardKey.HelpContents)
-        self.logs_action = action(_("Open &log folder"), self.open_log_folder)
+        self.logs_action = action(_("Open &log folder"), self.files.open_log_folder)
         self.about_action = action(_("&About smtpdiag"), self.show_about)
 
     def _build_menus(self) -> None:
@@ -324,14 +301,6 @@ class MainWindow(QMainWindow):
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
-    def _connect_runner(self) -> None:
-        self.runner.started.connect(self._run_started)
-        self.runner.planned.connect(self._run_planned)
-        self.runner.stepRecorded.connect(self._run_step)
-        self.runner.checkFinished.connect(self._run_check_finished)
-        self.runner.finished.connect(self._run_finished)
-        self.runner.failed.connect(self._run_failed)
-
     def _restore(self) -> None:
         stored = self.settings.value(KEY_RECENT, [])
         recent = [stored] if isinstance(stored, str) else list(stored) if isinstance(stored, list) else []
@@ -389,12 +358,12 @@ class MainWindow(QMainWindow):
 
     @property
     def running(self) -> bool:
-        return self._running
+        return self.run.running
 
     @Slot()
     def start_check(self) -> bool:
         """Validate the input and start a check; returns False (with a message) on bad input."""
-        if self._running or self._closing:
+        if self.running or self._closing:
             return False
         self._clear_error()
         if self.mode == "demo":
@@ -402,7 +371,7 @@ class MainWindow(QMainWindow):
             if not name:
                 return False
             self.runner.start_scenario(str(name), self.demo_timeout)
-            self._begin(_(getattr(self._scenarios.get(name), "title", name)), has_controls=True)
+            self.run.begin(_(getattr(self._scenarios.get(name), "title", name)), has_controls=True)
             return True
         from ..cli import UsageError
 
@@ -415,21 +384,21 @@ class MainWindow(QMainWindow):
         self._remember_target(text)
         self.advanced.save(self.settings)
         self.runner.start(config, self.network)
-        self._begin(config.target, has_controls=bool(config.controls))
+        self.run.begin(config.target, has_controls=bool(config.controls))
         return True
 
     @Slot()
     def cancel_check(self) -> None:
         """Stop the running check: unfinished rows turn grey "Not tested" at once."""
-        if not self._running:
+        if not self.running:
             return
         self.runner.cancel()
-        self._end_running()
+        self.run.end()
         self.model.cancel_unfinished()
         self.banner.show_message(
             _("Check stopped"),
             _("Tests that did not finish are marked “Not tested”."),
-            _("Press Check to start again."), self._run_target, light="grey")
+            _("Press Check to start again."), self.run.target, light="grey")
         self._refresh_details()
         self.statusBar().showMessage(_("Check stopped."), 5000)
 
@@ -459,7 +428,7 @@ class MainWindow(QMainWindow):
 
     def show_report(self, report: Report, path: str | None = None) -> None:
         """Show a finished report: the live run's, or one opened from a file."""
-        if self._running:
+        if self.running:
             self.cancel_check()
         self.report = report
         self.report_path = path
@@ -484,125 +453,19 @@ class MainWindow(QMainWindow):
         self.banner.show_report(report, context)
         self._reselect(selected)
         QTimer.singleShot(0, self._fit_splitter)  # once the rows have their heights
-        self._update_actions()
+        self.update_actions()
 
     def open_report_path(self, path: str, interactive: bool = True) -> bool:
         """Open a saved report.  A damaged file gives a clear message, never a crash."""
-        try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-            report = Report.loads(text)
-        except (OSError, UnicodeDecodeError, ReportError) as exc:
-            if isinstance(exc, ReportError):
-                reason = str(exc)
-            elif isinstance(exc, UnicodeDecodeError):
-                reason = _("This file is not an smtpdiag report (it is not text).")
-            else:
-                reason = _("The file could not be read: {reason}").format(reason=exc.strerror or exc)
-            self._report_open_failed(path, reason, interactive)
-            return False
-        self.show_report(report, path)
-        return True
+        return self.files.open_path(path, interactive)
 
-    # ======================================================================== run events
-    def _begin(self, target: str, has_controls: bool) -> None:
-        self._running = True
-        self._run_target = target
-        self.report = None
-        self.report_path = None
-        self.model.clear()
-        self.results.setColumnHidden(COL_OTHERS, not has_controls)
-        self.details.show_nothing()
-        if has_controls:
-            summary = _("Trying every way a mail program can connect, and comparing with other mail servers.")
-        else:
-            summary = _("Trying every way a mail program can connect.")
-        self.banner.show_running(_("Checking {target}…").format(target=target), summary)
-        self.setWindowTitle(target)
-        self.check_button.setText(_("Cancel"))
-        self.check_button.setAccessibleName(_("Cancel"))
-        self._elapsed.start()
-        self._tick.start()
-        self._update_progress()
-        self._update_actions()
-
-    def _end_running(self) -> None:
-        self._running = False
-        self._tick.stop()
-        self.check_button.setText(_("Check"))
-        self.check_button.setAccessibleName(_("Check"))
-        self._update_actions()
-
-    @Slot(object)
-    def _run_started(self, config: RunConfig) -> None:
-        self._run_target = config.target
-        if self.mode == "demo":
-            self.target.setEditText(config.target)
-        self.banner.headline.setText(_("Checking {target}…").format(target=config.target))
-
-    @Slot(object)
-    def _run_planned(self, checks: tuple[Check, ...]) -> None:
-        self.model.plan(checks)
-        self.results.setColumnHidden(COL_OTHERS, not self.model.has_controls())
-        if self.details.isVisible() and self.model.rowCount():
-            self.results.selectRow(0)
-        self._update_progress()
-
-    @Slot(str, object)
-    def _run_step(self, check_id: str, step: Step) -> None:
-        self.model.record_step(check_id, step)
-
-    @Slot(object)
-    def _run_check_finished(self, check: Check) -> None:
-        self.model.finish_check(check)
-        self._update_progress()
-
-    def _compare_with_previous_run(self, report: Report) -> None:
-        """After runs with and without a VPN, say who blocks what."""
-        from ..report.model import vpn_comparison
-
-        note = vpn_comparison(self._previous_run, report)
-        self._previous_run = report
-        if note:
-            self.banner.advice.setText(f"{self.banner.advice.text()} {note}".strip())
-
-    @Slot(object)
-    def _run_finished(self, report: Report | None) -> None:
-        was_running = self._running
-        self._end_running()
-        if report is None:
-            self.model.cancel_unfinished()
-            self.banner.show_message(_("Check stopped"), _("The check stopped before it began."),
-                                     _("Press Check to start again."), self._run_target, light="grey")
-            return
-        self.show_report(report)
-        if was_running:
-            self._compare_with_previous_run(report)
-        if was_running and self.mode != "demo":
-            log_run(report)
-        if was_running:
-            light = str(report.overall.get("light", "grey"))
-            self.statusBar().showMessage(
-                _("Check finished: {light}.").format(light=lights.word(light)), 8000)
-
-    @Slot(str)
-    def _run_failed(self, message: str) -> None:
-        self._end_running()
-        self.model.cancel_unfinished()
-        self.banner.show_message(_("The check could not run"), message,
-                                 _("Try again. If it happens again, tell support."), light="grey")
-
-    @Slot()
-    def _update_progress(self) -> None:
-        if not self._running:
-            return
-        done, total = self.model.progress()
-        self.banner.set_progress(done, total, self._elapsed.elapsed() / 1000.0)
+    def save_report_as(self, report: Report, path: str, fmt: str) -> bool:
+        return self.files.save_as(report, path, fmt)
 
     # ======================================================================== UI slots
     @Slot()
     def _check_button_clicked(self) -> None:
-        if self._running:
+        if self.running:
             self.cancel_check()
         else:
             self.start_check()
@@ -637,7 +500,7 @@ class MainWindow(QMainWindow):
         scenario = self._scenarios.get(name) if name else None
         description = _(getattr(scenario, "description", "")) if scenario else ""
         self.scenario_description.setText(description)
-        if not self._running and self.mode == "demo":
+        if not self.running and self.mode == "demo":
             self._show_idle()
 
     def _current_row_changed(self, *_args: object) -> None:
@@ -707,11 +570,11 @@ class MainWindow(QMainWindow):
                 _("Type the name of your mail server or your e-mail address and press Check. "
                   "smtpdiag tests how your mail program would connect; no e-mail is sent."))
 
-    def _update_actions(self) -> None:
-        has_report = self.report is not None and not self._running
+    def update_actions(self) -> None:
+        has_report = self.report is not None and not self.running
         for widget in (self.save_action, self.copy_action, self.save_button, self.copy_button):
             widget.setEnabled(has_report)
-        self.open_action.setEnabled(not self._running)
+        self.open_action.setEnabled(not self.running)
 
     def _remember_target(self, text: str) -> None:
         recent = [self.target.itemText(i) for i in range(self.target.count())]
@@ -724,127 +587,17 @@ class MainWindow(QMainWindow):
         self.target.blockSignals(False)
         self.settings.setValue(KEY_RECENT, recent)
 
-    # ======================================================================== files
-    @Slot()
-    def choose_report(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
-            self, _("Open report"), self._save_dir(),
-            _("smtpdiag reports (*.json);;All files (*)"))
-        if path:
-            self.open_report_path(path)
-
-    @Slot()
-    def save_report(self) -> None:
-        if self.report is None:
-            return
-        dialog = PrivacyDialog(self.report, self)
-        if dialog.exec() != PrivacyDialog.DialogCode.Accepted:
-            return
-        report = dialog.chosen_report(self.report)
-        formats = available_formats()
-        filters = [format_filter(f) for f in formats]
-        stamp = report.created[:10] or time.strftime("%Y-%m-%d")
-        name = safe_file_name(str(report.input.get("target") or "report"), stamp)
-        suggested = os.path.join(self._save_dir(), name)
-        path, chosen = QFileDialog.getSaveFileName(self, _("Save report"), suggested, ";;".join(filters))
-        if not path:
-            return
-        fmt = formats[filters.index(chosen)] if chosen in filters else "json"
-        for key in formats:  # the typed extension wins over the filter
-            if path.lower().endswith(FORMATS[key][1]):
-                fmt = key
-                break
-        else:
-            path += FORMATS[fmt][1]
-        self.save_report_as(report, path, fmt)
-
-    def save_report_as(self, report: Report, path: str, fmt: str) -> bool:
-        try:
-            write_report(report, path, fmt)
-        except (OSError, ValueError) as exc:
-            self._message(QMessageBox.Icon.Warning, _("The report was not saved"),
-                          _("smtpdiag could not write {path}: {reason}").format(
-                              path=path, reason=getattr(exc, "strerror", None) or exc))
-            return False
-        self.settings.setValue(KEY_SAVE_DIR, os.path.dirname(os.path.abspath(path)))
-        self.statusBar().showMessage(_("Report saved as {path}.").format(path=path), 8000)
-        return True
-
-    @Slot()
-    def copy_for_support(self) -> None:
-        if self.report is None:
-            return
-        QGuiApplication.clipboard().setText(support_text(self.report))
-        self.statusBar().showMessage(_("Copied. Paste it into your message to support."), 8000)
-
-    def _save_dir(self) -> str:
-        saved = str(self.settings.value(KEY_SAVE_DIR, "") or "")
-        if saved and os.path.isdir(saved):
-            return saved
-        return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or ""
-
-    def _report_open_failed(self, path: str, reason: str, interactive: bool) -> None:
-        if interactive:
-            self._message(QMessageBox.Icon.Warning, _("This report cannot be opened"),
-                          f"{os.path.basename(path)}: {reason}")
-        else:
-            self.banner.show_message(
-                _("This report cannot be opened"), reason,
-                _("Ask the person who sent it to save it again with smtpdiag, and send the .json file."),
-                os.path.basename(path), light="grey")
-        self.statusBar().showMessage(reason, 10000)
-
-    def _message(self, icon: QMessageBox.Icon, title: str, text: str) -> None:
-        """A window-modal message that does not block the event loop."""
-        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self._message_box = box
-        box.finished.connect(self._message_closed)
-        box.open()
-
-    @Slot()
-    def _message_closed(self) -> None:
-        self._message_box = None
-
     # -- drag and drop a saved report -----------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._dropped_report(event) and not self._running:
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+        self.files.drag_enter(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = self._dropped_report(event)
-        if path and not self._running:
-            event.acceptProposedAction()
-            self.open_report_path(path)
-
-    @staticmethod
-    def _dropped_report(event: QDragEnterEvent | QDropEvent) -> str | None:
-        mime = event.mimeData()
-        if not mime.hasUrls():
-            return None
-        for url in mime.urls():
-            if url.isLocalFile() and url.toLocalFile().lower().endswith(".json"):
-                return url.toLocalFile()
-        return None
+        self.files.drop(event)
 
     # ======================================================================== help
     @Slot()
     def show_lights_help(self) -> None:
         LightsHelpDialog(self).open()
-
-    @Slot()
-    def open_log_folder(self) -> None:
-        folder = log_dir()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            pass
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
-            self._message(QMessageBox.Icon.Information, _("Log folder"),
-                          _("The log files are in {folder}").format(folder=folder))
 
     @Slot()
     def show_about(self) -> None:
@@ -854,9 +607,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Close at once: cancel the run and stop listening; never wait for a probe."""
         self._closing = True
-        self._tick.stop()
+        self.run.stop()
         self.runner.shutdown()
-        self._running = False
         try:
             self.settings.setValue(KEY_GEOMETRY, self.saveGeometry())
             if self._splitter_moved:
