@@ -30,6 +30,8 @@ CAUSES: dict[str, Cause] = {
         Cause("ok", "green", "none", N_("Works")),
         Cause("dns_not_found", "red", "input", N_("Name not found")),
         Cause("dns_failure", "red", "network", N_("Name lookup failed")),
+        Cause("offline", "red", "network", N_("Not connected")),
+        Cause("local_blocked", "red", "local", N_("Blocked on this computer")),
         Cause("tcp_timeout", "red", "by_control", N_("No answer")),
         Cause("tcp_refused", "red", "by_control", N_("Refused")),
         Cause("tcp_unreachable", "red", "network", N_("Unreachable")),
@@ -46,11 +48,11 @@ CAUSES: dict[str, Cause] = {
         Cause("tls_timeout", "red", "by_control", N_("Encryption stalled")),
         Cause("tls_not_tls", "red", "server", N_("No encryption here")),
         Cause("tls_handshake_failed", "red", "server", N_("Encryption failed")),
-        Cause("tls_outdated", "amber", "server", N_("Outdated encryption")),
-        Cause("tls_untrusted", "amber", "server", N_("Unknown certificate")),
-        Cause("tls_self_signed", "amber", "server", N_("Self-made certificate")),
-        Cause("tls_expired", "amber", "server", N_("Certificate expired")),
-        Cause("tls_name_mismatch", "amber", "server", N_("Wrong certificate")),
+        Cause("tls_outdated", "red", "server", N_("Outdated encryption")),
+        Cause("tls_untrusted", "red", "server", N_("Unknown certificate")),
+        Cause("tls_self_signed", "red", "server", N_("Self-made certificate")),
+        Cause("tls_expired", "red", "server", N_("Certificate expired")),
+        Cause("tls_name_mismatch", "red", "server", N_("Wrong certificate")),
         Cause("tls_intercepted", "amber", "special", N_("Encrypted mail checked")),
         Cause("auth_before_tls", "amber", "server", N_("Unsafe login offered")),
         Cause("auth_failed", "red", "input", N_("Login refused")),
@@ -63,6 +65,7 @@ CAUSES: dict[str, Cause] = {
         Cause("vpn_refused", "red", "unknown", N_("Refused")),
         Cause("vpn_unverifiable", "grey", "unknown", N_("Cannot be tested")),
         Cause("cancelled", "grey", "unknown", N_("Not tested")),
+        Cause("internal_error", "grey", "unknown", N_("Could not judge")),
     )
 }
 
@@ -104,6 +107,18 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
            "address book) did not answer."),
         N_("Check that this computer is connected to the internet. If web sites work, tell your "
            "internet provider (or mobile operator, or whoever runs this Wi-Fi) that its name service fails."),
+    ),
+    ("offline", "*"): (
+        N_("This computer is not connected to the internet: neither {host} nor any of the well-known "
+           "reference servers could be found or reached."),
+        N_("Check this computer's Wi-Fi or network cable and that flight mode is off. In a hotel, "
+           "train or café, open a web browser: the network may want you to log in first. Then try again."),
+    ),
+    ("local_blocked", "*"): (
+        N_("This computer itself refused to open the connection on {port_words}: a firewall or "
+           "security program here blocks it."),
+        N_("Allow your mail program (and smtpdiag) in this computer's firewall or security program, "
+           "or ask whoever manages this computer."),
     ),
     ("tcp_timeout", "network"): (
         N_("Your network silently blocks {port_words}: the reference mail servers get no answer there either."),
@@ -360,6 +375,12 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ("cancelled", "*"): (
         N_("This check did not run to the end."),
         N_("Start the check again."),
+    ),
+    ("internal_error", "*"): (
+        N_("smtpdiag met something it does not understand here, so it cannot judge this check. "
+           "This says nothing about your network or the mail server."),
+        N_("Start the check again. If this stays, save the report and send it to smtpdiag's support "
+           "together with the log file smtpdiag.log (in the window: Help > Open log folder)."),
     ),
 }
 

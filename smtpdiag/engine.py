@@ -26,9 +26,9 @@ from .net import Network, ProbeError
 from .probe.discover import DISCOVERY_CHECK_ID, discover, discovery_check, planned_check
 from .probe.login import choose_login, encrypted_and_verified
 from .probe.smtp import ProbeSettings, probe_smtp, skipped_auth_step
-from .records import Attempt, Check, Step, TranscriptLine
+from .records import Attempt, Check, Step, TranscriptLine, internal_error_attempt
 from .report import model as reportmod
-from .verdict import classify
+from .verdict import classify, is_offline
 
 
 @dataclass(frozen=True)
@@ -297,6 +297,8 @@ class Diagnosis:
             for th in pending:
                 th.join()
         report = self._build_report()
+        if self.config.controls and is_offline(report.checks):
+            report = self._offline(report)
         self._report = report
         self._done.set()
         self.on_event(Finished(report))
@@ -308,9 +310,8 @@ class Diagnosis:
                 attempts = self._vpn_attempts(check)
             else:
                 attempts = self._smtp_attempts(check)
-        except Exception as exc:  # noqa: BLE001 - a bug must not hang the run; record it
-            attempts = [Attempt("none", None, (Step(
-                "connect", False, 0, f"internal error: {type(exc).__name__}: {exc}", "cancelled"),))]
+        except Exception as exc:  # noqa: BLE001 - a bug must not hang the run, nor blame anyone
+            attempts = [internal_error_attempt(check.id, exc)]
         duration = int((time.monotonic() - t) * 1000)
         done = self._finalise(check, attempts, duration, controls=None)
         if check.role == "target" and check.kind == "smtp" and CAUSES[done.cause].where == "by_control":
@@ -464,6 +465,17 @@ class Diagnosis:
         return auth, result.transcript
 
     # -- verdicts --------------------------------------------------------------------
+    def _offline(self, report: reportmod.Report) -> reportmod.Report:
+        """Every name failed or nothing had a route, reference servers too: say
+        that this computer is offline, on every row it explains.  The rows were
+        already shown with their own causes; the window shows the final report."""
+        final: list[Check] = []
+        for check in report.checks:
+            if check.kind == "smtp":
+                check = reportmod.with_words(check.with_(light="red", cause="offline", where="network"))
+            final.append(check)
+        return reportmod.build(self.config, final, self.started_at)
+
     def _finalise(self, check: Check, attempts: list[Attempt], duration_ms: int,
                   controls: list[Check] | None) -> Check:
         verdict = classify(attempts, check.port, controls or [],

@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from .records import Failure
+
 T = TypeVar("T")
 
 FAMILIES = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
@@ -41,9 +43,10 @@ def is_ip_literal(text: str) -> bool:
 
 
 class ProbeError(Exception):
-    """A network operation failed; ``failure`` is from the closed vocabulary."""
+    """A network operation failed; ``failure`` is a :class:`~smtpdiag.records.Failure` word."""
 
     def __init__(self, failure: str, detail: str = "") -> None:
+        failure = str(Failure(failure))  # an unknown word is a bug: ValueError here, not a guess later
         super().__init__(detail or failure)
         self.failure = failure
         self.detail = detail or failure
@@ -64,33 +67,179 @@ def connect_budget(timeout: float, platform: str = sys.platform) -> float:
     return timeout
 
 
-def failure_of(exc: BaseException) -> str:
-    """Map a socket/ssl exception to a failure word.  The only such mapping."""
+# -- the one error map (CONTRACT.md section 5) ----------------------------------------
+#
+# Each system's own numbers, never this machine's ``errno`` module: the map must
+# give the same answer for a Windows report read on Linux and in tests of every
+# system on one machine.  Windows sockets raise OSError with the WSA code as
+# ``errno`` and ``winerror``.
+
+_ERRNO_FAILURES: dict[str, dict[int, Failure]] = {
+    "linux": {
+        111: Failure.REFUSED,  # ECONNREFUSED
+        104: Failure.RESET,  # ECONNRESET
+        32: Failure.RESET,  # EPIPE
+        103: Failure.RESET,  # ECONNABORTED
+        110: Failure.TIMEOUT,  # ETIMEDOUT
+        113: Failure.UNREACHABLE,  # EHOSTUNREACH
+        101: Failure.UNREACHABLE,  # ENETUNREACH
+        100: Failure.UNREACHABLE,  # ENETDOWN
+        112: Failure.UNREACHABLE,  # EHOSTDOWN
+        64: Failure.UNREACHABLE,  # ENONET
+        99: Failure.UNREACHABLE,  # EADDRNOTAVAIL (no address of that family here)
+        13: Failure.LOCAL_BLOCKED,  # EACCES
+        1: Failure.LOCAL_BLOCKED,  # EPERM (a firewall rule on this computer)
+    },
+    "win32": {
+        10061: Failure.REFUSED,  # WSAECONNREFUSED
+        10054: Failure.RESET,  # WSAECONNRESET (on a UDP socket: refused, see udp=)
+        10053: Failure.RESET,  # WSAECONNABORTED
+        10052: Failure.RESET,  # WSAENETRESET
+        10060: Failure.TIMEOUT,  # WSAETIMEDOUT
+        10065: Failure.UNREACHABLE,  # WSAEHOSTUNREACH
+        10051: Failure.UNREACHABLE,  # WSAENETUNREACH
+        10050: Failure.UNREACHABLE,  # WSAENETDOWN
+        10064: Failure.UNREACHABLE,  # WSAEHOSTDOWN
+        10049: Failure.UNREACHABLE,  # WSAEADDRNOTAVAIL
+        10013: Failure.LOCAL_BLOCKED,  # WSAEACCES
+    },
+    "darwin": {
+        61: Failure.REFUSED,  # ECONNREFUSED
+        54: Failure.RESET,  # ECONNRESET
+        32: Failure.RESET,  # EPIPE
+        53: Failure.RESET,  # ECONNABORTED
+        60: Failure.TIMEOUT,  # ETIMEDOUT
+        65: Failure.UNREACHABLE,  # EHOSTUNREACH
+        51: Failure.UNREACHABLE,  # ENETUNREACH
+        50: Failure.UNREACHABLE,  # ENETDOWN
+        64: Failure.UNREACHABLE,  # EHOSTDOWN
+        49: Failure.UNREACHABLE,  # EADDRNOTAVAIL
+        13: Failure.LOCAL_BLOCKED,  # EACCES
+        1: Failure.LOCAL_BLOCKED,  # EPERM
+    },
+}
+
+# getaddrinfo's codes (socket.gaierror.errno): "no such name" vs "the resolver failed".
+_GAI_FAILURES: dict[str, dict[int, Failure]] = {
+    "linux": {
+        -2: Failure.NXDOMAIN,  # EAI_NONAME
+        -5: Failure.NXDOMAIN,  # EAI_NODATA
+        -9: Failure.NXDOMAIN,  # EAI_ADDRFAMILY (no address of that family)
+        -3: Failure.DNS_ERROR,  # EAI_AGAIN
+        -4: Failure.DNS_ERROR,  # EAI_FAIL
+        -11: Failure.DNS_ERROR,  # EAI_SYSTEM
+    },
+    "win32": {
+        11001: Failure.NXDOMAIN,  # WSAHOST_NOT_FOUND
+        11004: Failure.NXDOMAIN,  # WSANO_DATA
+        11002: Failure.DNS_ERROR,  # WSATRY_AGAIN
+        11003: Failure.DNS_ERROR,  # WSANO_RECOVERY
+    },
+    "darwin": {
+        8: Failure.NXDOMAIN,  # EAI_NONAME
+        7: Failure.NXDOMAIN,  # EAI_NODATA
+        1: Failure.NXDOMAIN,  # EAI_ADDRFAMILY
+        2: Failure.DNS_ERROR,  # EAI_AGAIN
+        4: Failure.DNS_ERROR,  # EAI_FAIL
+        11: Failure.DNS_ERROR,  # EAI_SYSTEM
+    },
+}
+
+# Certificate verification codes (ssl.SSLCertVerificationError.verify_code).  Linux
+# and BSD: OpenSSL's X509_V_ERR_*.  On Windows and macOS truststore puts the
+# system verifier's own code there (CERT_E_*, errSec*); those without an entry
+# here are examined from the certificate itself (tls.certificate_failure).
+_VERIFY_FAILURES: dict[str, dict[int, Failure]] = {
+    "linux": {
+        9: Failure.NOT_YET_VALID,  # X509_V_ERR_CERT_NOT_YET_VALID
+        10: Failure.EXPIRED,  # X509_V_ERR_CERT_HAS_EXPIRED
+        18: Failure.SELF_SIGNED,  # X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+        19: Failure.UNTRUSTED,  # X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN (an unknown root)
+        2: Failure.UNTRUSTED,  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+        20: Failure.UNTRUSTED,  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+        21: Failure.UNTRUSTED,  # X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE
+        62: Failure.NAME_MISMATCH,  # X509_V_ERR_HOSTNAME_MISMATCH
+        64: Failure.NAME_MISMATCH,  # X509_V_ERR_IP_ADDRESS_MISMATCH
+    },
+    "win32": {},
+    "darwin": {},
+}
+
+# OpenSSL's reasons (ssl.SSLError.reason) for "this is not TLS at all" and for
+# "we could not agree on a protocol version"; the same library on every system.
+_NOT_TLS_REASONS = frozenset({
+    "WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST",
+    "UNKNOWN_PROTOCOL", "RECORD_TOO_LARGE", "BAD_RECORD_TYPE", "HTTPS_PROXY_REQUEST",
+})
+_VERSION_REASONS = frozenset({
+    "UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION", "NO_PROTOCOLS_AVAILABLE",
+    "WRONG_SSL_VERSION", "VERSION_TOO_LOW", "TLSV1_ALERT_INSUFFICIENT_SECURITY",
+})
+
+
+def _system(platform: str) -> str:
+    if platform.startswith("win") or platform == "cygwin":
+        return "win32"
+    if platform == "darwin" or platform.startswith("freebsd") or platform.startswith("openbsd"):
+        return "darwin"  # the BSD numbers
+    return "linux"
+
+
+def failure_of(exc: BaseException, platform: str = sys.platform, *, udp: bool = False) -> Failure:
+    """The failure word for an exception as *platform* raises it.  The only such map.
+
+    Pure: it looks at the exception's class and its numbers only, through the
+    tables above for *platform* (``sys.platform`` values: ``linux``, ``win32``,
+    ``darwin``).  *udp*: the exception came from a UDP socket, where a reset
+    means the port is closed (Windows reports ICMP port unreachable as
+    WSAECONNRESET 10054; Linux and macOS as ECONNREFUSED).
+
+    Anything no table knows is ``unknown``, which the verdict turns into
+    ``internal_error``: it never blames a party on a guess.
+    """
+    system = _system(platform)
     if isinstance(exc, ProbeError):
-        return exc.failure
-    if isinstance(exc, (socket.timeout, TimeoutError)):
-        return "timeout"
-    if isinstance(exc, ssl.SSLEOFError):
-        return "eof"
-    if isinstance(exc, ConnectionRefusedError):
-        return "refused"
-    if isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
-        return "reset"
+        return Failure(exc.failure)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        code = getattr(exc, "verify_code", None)
+        return _VERIFY_FAILURES[system].get(code, Failure.UNTRUSTED) if isinstance(code, int) \
+            else Failure.UNTRUSTED
+    if isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
+        return Failure.EOF
+    if isinstance(exc, ssl.SSLError) and not isinstance(exc, (ssl.SSLWantReadError, ssl.SSLWantWriteError)):
+        reason = str(getattr(exc, "reason", "") or "").upper()
+        if reason in _NOT_TLS_REASONS:
+            return Failure.NOT_TLS
+        if reason in _VERSION_REASONS:
+            return Failure.VERSION
+        return Failure.FAILED
     if isinstance(exc, socket.gaierror):
-        if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
-            return "nxdomain"
-        return "dns_error"
+        return _GAI_FAILURES[system].get(exc.errno, Failure.DNS_ERROR) if isinstance(exc.errno, int) \
+            else Failure.DNS_ERROR
     if isinstance(exc, OSError):
-        if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EADDRNOTAVAIL,
-                         getattr(errno, "ENONET", -1), errno.EACCES, errno.EPERM):
-            return "unreachable"
-        if exc.errno == errno.ECONNREFUSED:
-            return "refused"
-        if exc.errno in (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED):
-            return "reset"
-        if exc.errno == errno.ETIMEDOUT:
-            return "timeout"
-    return "reset" if isinstance(exc, ConnectionError) else "unreachable"
+        code = getattr(exc, "winerror", None) if system == "win32" else None
+        if not isinstance(code, int):
+            code = exc.errno
+        failure = _ERRNO_FAILURES[system].get(code) if isinstance(code, int) else None
+        if failure is None:
+            failure = _failure_by_class(exc)
+        if udp and failure == Failure.RESET:
+            return Failure.REFUSED
+        return failure
+    return Failure.UNKNOWN
+
+
+def _failure_by_class(exc: OSError) -> Failure:
+    """An OSError without a known number: Python's own class says what it is."""
+    if isinstance(exc, TimeoutError):  # also socket.timeout, raised without a number
+        return Failure.TIMEOUT
+    if isinstance(exc, ConnectionRefusedError):
+        return Failure.REFUSED
+    if isinstance(exc, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):
+        return Failure.RESET
+    if isinstance(exc, PermissionError):
+        return Failure.LOCAL_BLOCKED
+    return Failure.UNKNOWN
 
 
 def describe(exc: BaseException) -> str:
@@ -155,6 +304,7 @@ class Network:
         in this family) or ``dns_error`` (resolver failure, timeout).
         """
         af = FAMILIES[family]
+        started = time.monotonic()
         try:
             infos = run_abandonable(
                 lambda: socket.getaddrinfo(host, None, af, socket.SOCK_STREAM), timeout, cancel)
@@ -163,7 +313,11 @@ class Network:
                 raise ProbeError("dns_error", f"the resolver did not answer within {timeout:g} s") from None
             raise
         except socket.gaierror as exc:
-            raise ProbeError(failure_of(exc), describe(exc)) from None
+            failure = failure_of(exc)
+            if failure == Failure.NXDOMAIN:
+                failure = self._no_such_name_or_no_answer(host, family, timeout - (time.monotonic() - started),
+                                                          cancel)
+            raise ProbeError(failure, describe(exc)) from None
         except UnicodeError as exc:
             raise ProbeError("nxdomain", describe(exc)) from None
         out: list[str] = []
@@ -172,6 +326,20 @@ class Network:
             if addr not in out:
                 out.append(addr)
         return out
+
+    def _no_such_name_or_no_answer(self, host: str, family: str, timeout: float,
+                                   cancel: threading.Event | None) -> Failure:
+        """The OS resolver said "no such name"; ask the name service directly whether
+        it really said so.  Some systems (macOS, Windows) say "no such name" when no
+        name server answered at all, which is an offline computer, not a typo."""
+        if timeout <= 0.05:
+            return Failure.NXDOMAIN
+        try:
+            self.dns_query(host, "A" if family == "ipv4" else "AAAA", timeout, cancel)
+        except ProbeError as exc:
+            if exc.failure == "dns_error" and "no name server is configured" not in exc.detail:
+                return Failure.DNS_ERROR
+        return Failure.NXDOMAIN
 
     def dns_query(self, name: str, rdtype: str, timeout: float,
                   cancel: threading.Event | None = None) -> list[str]:
@@ -283,7 +451,7 @@ class Network:
             sock.connect(self.sockaddr(address, port))
         except OSError as exc:
             sock.close()
-            raise ProbeError(failure_of(exc), describe(exc)) from None
+            raise ProbeError(failure_of(exc, udp=True), describe(exc)) from None
         return sock
 
     def sockaddr(self, address: str, port: int) -> tuple[str, int]:

@@ -16,7 +16,9 @@ report JSON (``to_json``/``from_json``), so a saved report *is* the records.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field, fields, replace
+from enum import StrEnum
 from typing import Any, Literal
 
 Light = Literal["green", "amber", "red", "grey"]
@@ -36,6 +38,53 @@ STEP_ORDER = (
     # VPN checks
     "probe",
 )
+
+
+class Failure(StrEnum):
+    """Why a step could not complete: the one closed vocabulary of failure words.
+
+    Members are strings (``Failure.RESET == "reset"``), so records and reports
+    carry them as plain text.  ``verdict.STEP_FAILURES`` turns a (step, failure)
+    pair into a cause; a pair it does not know is ``internal_error``.
+    """
+
+    # the transport (net.failure_of, contract section 5)
+    TIMEOUT = "timeout"
+    REFUSED = "refused"
+    RESET = "reset"
+    EOF = "eof"
+    UNREACHABLE = "unreachable"
+    NO_ROUTE = "no_route"  # this computer has no route of that address family at all
+    LOCAL_BLOCKED = "local_blocked"
+    NXDOMAIN = "nxdomain"
+    DNS_ERROR = "dns_error"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"  # an operating-system error nobody mapped: never blames a party
+    INTERNAL_ERROR = "internal_error"  # an unexpected exception (a bug): traceback in the run log
+    OFFLINE = "offline"  # set by the engine when nothing at all resolves or is reachable
+    # TLS (net.failure_of on ssl.SSLError)
+    NOT_TLS = "not_tls"
+    VERSION = "version"  # refused for its protocol version: tried again with TLS 1.0/1.1
+    FAILED = "failed"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    SELF_SIGNED = "self_signed"
+    UNTRUSTED = "untrusted"
+    NAME_MISMATCH = "name_mismatch"
+    INTERCEPTED = "intercepted"
+    # the SMTP dialog
+    HTTP = "http"
+    NOT_SMTP = "not_smtp"
+    REJECTED = "rejected"
+    MALFORMED = "malformed"
+    TOO_LONG = "too_long"
+    MISSING = "missing"
+    STRIPPED = "stripped"
+    MASKED = "masked"
+    NOT_TRIED = "not_tried"
+    # VPN probes
+    NO_ANSWER = "no_answer"
+    UNVERIFIABLE = "unverifiable"
 
 
 def _pick(cls: type, data: dict[str, Any]) -> dict[str, Any]:
@@ -65,8 +114,12 @@ class Step:
     ok: bool
     ms: int
     detail: str = ""
-    failure: str | None = None  # closed vocabulary, see verdict.STEP_FAILURES
+    failure: str | None = None  # a Failure word; see verdict.STEP_FAILURES
     findings: tuple[str, ...] = ()  # non-fatal observations, e.g. "masked", "outdated"
+
+    def __post_init__(self) -> None:
+        if self.failure is not None:  # a Failure member is kept as its plain text
+            object.__setattr__(self, "failure", str(self.failure))
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -225,3 +278,25 @@ class Check:
         d["port"] = int(d.get("port") or 0)
         d["duration_ms"] = int(d.get("duration_ms") or 0)
         return cls(**d)
+
+
+def internal_error_attempt(where: str, exc: BaseException, family: str = "none",
+                           address: str | None = None, steps: tuple[Step, ...] = (),
+                           transcript: tuple[TranscriptLine, ...] = ()) -> Attempt:
+    """The records of a check that met an unexpected exception: what it saw so far,
+    then a step that says so.  The traceback goes to the run log (never to the
+    report, which customers send around); the step names the exception only."""
+    logging.getLogger("smtpdiag").error("internal error in %s", where, exc_info=exc)
+    last = steps[-1].step if steps else "connect"
+    step = Step(last if steps and not steps[-1].ok else _next_step(steps), False, 0,
+                f"internal error: {type(exc).__name__}: {str(exc)[:200]}", Failure.INTERNAL_ERROR)
+    note = TranscriptLine(0, "note", f"smtpdiag could not go on: {type(exc).__name__} "
+                                     "(the traceback is in the log file)")
+    return Attempt(family, address, (*steps, step), (*transcript, note))  # type: ignore[arg-type]
+
+
+def _next_step(steps: tuple[Step, ...]) -> str:
+    if not steps:
+        return "connect"
+    i = STEP_ORDER.index(steps[-1].step) if steps[-1].step in STEP_ORDER else 0
+    return STEP_ORDER[min(i + 1, len(STEP_ORDER) - 1)]

@@ -28,6 +28,7 @@ STEP_FAILURES: dict[tuple[str, str], str] = {
     ("connect", "unreachable"): "tcp_unreachable",
     ("connect", "no_route"): "tcp_unreachable",  # this computer has no route of that family
     ("connect", "reset"): "tcp_reset",
+    ("connect", "eof"): "tcp_reset",
     ("greeting", "timeout"): "smtp_silent",
     ("greeting", "reset"): "tcp_reset",
     ("greeting", "eof"): "tcp_reset",
@@ -46,8 +47,10 @@ STEP_FAILURES: dict[tuple[str, str], str] = {
     ("starttls", "stripped"): "starttls_stripped",
     ("starttls", "masked"): "starttls_stripped",
     ("starttls", "refused"): "starttls_failed",
-    ("starttls", "reset"): "tcp_reset",
-    ("starttls", "eof"): "tcp_reset",
+    # Cut in answer to STARTTLS, before or just after its 220 (a reset can
+    # overtake the 220 and the kernel then drops it): the encrypted start was cut.
+    ("starttls", "reset"): "tls_reset",
+    ("starttls", "eof"): "tls_reset",
     ("starttls", "timeout"): "smtp_protocol_error",
     ("starttls", "malformed"): "smtp_protocol_error",
     ("starttls", "too_long"): "smtp_protocol_error",
@@ -58,6 +61,7 @@ STEP_FAILURES: dict[tuple[str, str], str] = {
     ("tls", "failed"): "tls_handshake_failed",
     ("certificate", "intercepted"): "tls_intercepted",
     ("certificate", "expired"): "tls_expired",
+    ("certificate", "not_yet_valid"): "tls_expired",
     ("certificate", "name_mismatch"): "tls_name_mismatch",
     ("certificate", "self_signed"): "tls_self_signed",
     ("certificate", "untrusted"): "tls_untrusted",
@@ -81,10 +85,20 @@ STEP_FAILURES: dict[tuple[str, str], str] = {
     ("auth", "reset"): "smtp_protocol_error",
     ("auth", "malformed"): "smtp_protocol_error",
     ("auth", "too_long"): "smtp_protocol_error",
+    ("resolve", "offline"): "offline",  # set by the engine, never by a probe
+    ("connect", "offline"): "offline",
     ("probe", "no_answer"): "vpn_no_answer",
     ("probe", "refused"): "vpn_refused",
     ("probe", "unverifiable"): "vpn_unverifiable",
 }
+
+# No route any more, in the middle of a conversation (an ICMP error arriving late).
+for _step in ("greeting", "ehlo", "starttls", "tls", "ehlo_tls", "auth"):
+    STEP_FAILURES[(_step, "unreachable")] = "tcp_unreachable"
+
+# The operating system refused to open or use the connection: a firewall on this computer.
+for _step in ("connect", "greeting", "ehlo", "starttls", "tls", "ehlo_tls", "auth", "probe"):
+    STEP_FAILURES[(_step, "local_blocked")] = "local_blocked"
 
 # (step, finding) -> cause.  A finding does not stop the check.
 STEP_FINDINGS: dict[tuple[str, str], str] = {
@@ -98,7 +112,8 @@ STEP_FINDINGS: dict[tuple[str, str], str] = {
 CAUSE_STEP: dict[str, str] = {}
 for (_step, _f), _cause in list(STEP_FAILURES.items()) + list(STEP_FINDINGS.items()):
     CAUSE_STEP.setdefault(_cause, _step)
-CAUSE_STEP.update({"ok": "end", "vpn_reachable": "end", "ip_family_partial": "connect"})
+CAUSE_STEP.update({"ok": "end", "vpn_reachable": "end", "ip_family_partial": "connect",
+                   "internal_error": "resolve", "cancelled": "resolve"})
 _LEVEL = {name: i for i, name in enumerate((*STEP_ORDER, "end"))}
 
 SUBMISSION_EXEMPT_PORTS = frozenset({25})
@@ -112,50 +127,69 @@ class Verdict:
     attempt: int = 0  # index of the attempt whose records the check shows
 
 
-def cause_light(cause: str, port: int) -> str:
+def cause_light(cause: str, port: int, untrusted: bool = False) -> str:
+    """The light of *cause* on *port*; *untrusted*: a ``tls_intercepted`` whose
+    interception root this computer does not trust (the mail program warns)."""
     if cause == "starttls_missing" and port == 25:
         return "amber"
+    if cause == "tls_intercepted" and untrusted:
+        return "red"
     return CAUSES[cause].light
 
 
-def step_causes(step: Step) -> list[str]:
-    """Causes this one step shows, failure first, then findings in order."""
-    found = []
+def step_causes(step: Step) -> list[tuple[str, str | None]]:
+    """(cause, light override) this one step shows, failure first, then findings.
+
+    A (step, failure) pair the table does not know is ``internal_error``: the
+    program met something it does not understand, which blames no party.
+    """
+    found: list[tuple[str, str | None]] = []
     if step.failure and step.failure != "not_tried":
         if step.failure == "cancelled":
-            found.append("cancelled")
+            found.append(("cancelled", None))
+        elif step.failure == "internal_error":
+            found.append(("internal_error", None))
         else:
-            found.append(STEP_FAILURES.get((step.step, step.failure), "smtp_protocol_error"))
+            cause = STEP_FAILURES.get((step.step, step.failure), "internal_error")
+            untrusted = step.step == "certificate" and step.failure == "intercepted"
+            found.append((cause, "red" if untrusted else None))
     for f in step.findings:
         c = STEP_FINDINGS.get((step.step, f))
         if c:
-            found.append(c)
+            found.append((c, None))
     return found
 
 
-def classify_steps(steps: Sequence[Step], port: int) -> str:
-    """The cause for one attempt: the first problem that stops a mail program,
-    in the order of the steps; failing that, the first warning; else ``ok``."""
+def classify_attempt(steps: Sequence[Step], port: int) -> tuple[str, str]:
+    """(cause, light) for one attempt: the first problem that stops a mail program,
+    in the order of the steps; failing that, the first warning; else ``ok``.
+    ``internal_error`` anywhere wins: what the program did not understand must not
+    be hidden behind a verdict it cannot stand behind."""
     ordered = sorted(steps, key=lambda s: _LEVEL.get(s.step, len(_LEVEL)))  # stable: same step keeps order
-    causes = [c for s in ordered for c in step_causes(s)]
-    if "cancelled" in causes and not any(cause_light(c, port) == "red" for c in causes):
-        return "cancelled"
-    for c in causes:
-        if c != "cancelled" and cause_light(c, port) == "red":
-            return c
-    for c in causes:
-        if c != "cancelled" and cause_light(c, port) == "amber":
-            return c
-    for c in causes:
-        if c in ("vpn_unverifiable",):
-            return c
+    causes = [(c, light or cause_light(c, port)) for s in ordered for c, light in step_causes(s)]
+    if any(c == "internal_error" for c, _light in causes):
+        return "internal_error", "grey"
+    if any(c == "cancelled" for c, _light in causes) and not any(light == "red" for _c, light in causes):
+        return "cancelled", "grey"
+    for wanted in ("red", "amber"):
+        for c, light in causes:
+            if c != "cancelled" and light == wanted:
+                return c, light
+    for c, light in causes:
+        if c == "vpn_unverifiable":
+            return c, light
     if steps and steps[-1].step == "probe":
-        return "vpn_reachable"
-    return "ok"
+        return "vpn_reachable", "green"
+    return "ok", "green"
 
 
-def _works(cause: str, port: int) -> bool:
-    return cause_light(cause, port) in ("green", "amber") and cause != "cancelled"
+def classify_steps(steps: Sequence[Step], port: int) -> str:
+    """The cause for one attempt (see :func:`classify_attempt`)."""
+    return classify_attempt(steps, port)[0]
+
+
+def _works(cause: str, light: str) -> bool:
+    return light in ("green", "amber") and cause != "cancelled"
 
 
 def where_for(cause: str, tls: TlsInfo | None, steps: Sequence[Step],
@@ -172,7 +206,8 @@ def where_for(cause: str, tls: TlsInfo | None, steps: Sequence[Step],
         return default
     informative = [
         c for c in controls
-        if c.cause not in ("cancelled", "dns_not_found", "dns_failure") and c.light != "grey"
+        if c.cause not in ("cancelled", "dns_not_found", "dns_failure", "offline", "local_blocked")
+        and c.light != "grey"
     ]
     if not informative:
         return "unknown"
@@ -196,11 +231,15 @@ def classify(attempts: Sequence[Attempt], port: int, controls: Iterable[Check] =
     controls = list(controls)
     if not attempts:
         return Verdict("grey", "cancelled", "unknown")
-    per = [classify_steps(a.steps, port) for a in attempts]
+    judged = [classify_attempt(a.steps, port) for a in attempts]
+    per = [cause for cause, _light in judged]
     # A family this computer has no route for is not tried, as a mail program would not.
     usable = [i for i, a in enumerate(attempts)
               if not any(s.step == "connect" and s.failure == "no_route" for s in a.steps)]
-    working = [i for i in usable if _works(per[i], port)]
+    broken = [i for i, cause in enumerate(per) if cause == "internal_error"]
+    if broken:  # an attempt the program could not judge: the check cannot be judged either
+        return Verdict("grey", "internal_error", "unknown", broken[0])
+    working = [i for i in usable if _works(*judged[i])]
     tried = [i for i in usable if attempts[i].family in ("ipv4", "ipv6")]
     if family_partial and len(tried) == 2 and len(working) == 1 and \
             per[next(i for i in tried if i != working[0])] != "cancelled":
@@ -212,9 +251,9 @@ def classify(attempts: Sequence[Attempt], port: int, controls: Iterable[Check] =
     else:
         ipv4 = [i for i in usable if attempts[i].family == "ipv4"]
         i = ipv4[0] if ipv4 else (usable[0] if usable else 0)
-    c = per[i]
+    c, light = judged[i]
     a = attempts[i]
-    return Verdict(cause_light(c, port), c, where_for(c, a.tls, a.steps, controls, intercept_kind), i)
+    return Verdict(light, c, where_for(c, a.tls, a.steps, controls, intercept_kind), i)
 
 
 @dataclass(frozen=True)
@@ -269,3 +308,26 @@ def overall(checks: Sequence[Check]) -> Overall:
         counts[c.cause] = counts.get(c.cause, 0) + 1
     top = max(reds, key=lambda c: counts[c.cause])
     return Overall("red", top.cause, top.where, top.id)
+
+
+# What an attempt ends in when this computer has no internet at all.
+_NO_INTERNET = {("resolve", "nxdomain"), ("resolve", "dns_error"), ("connect", "unreachable"),
+                ("connect", "no_route")}
+
+
+def is_offline(checks: Sequence[Check]) -> bool:
+    """Whether this computer is offline: it has reference servers, and the target's
+    and every reference server's names failed to resolve, or none of their
+    addresses had a route.  Without reference servers it cannot be told apart
+    from a wrong name, so it is never offline (CONTRACT.md section 3)."""
+    smtp = [c for c in checks if c.kind == "smtp"]
+    if not any(c.role == "control" for c in smtp) or not any(c.role == "target" for c in smtp):
+        return False
+    for check in smtp:
+        if not check.attempts:
+            return False
+        for attempt in check.attempts:
+            failed = [s for s in attempt.steps if s.failure]
+            if not failed or (failed[0].step, failed[0].failure) not in _NO_INTERNET:
+                return False
+    return True

@@ -41,7 +41,7 @@ def _key(name: str) -> str:
 class DnsServer:
     """Answers A, AAAA, MX, SRV and TXT questions from a table; see the module docstring."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self._records: dict[tuple[str, str], list[str]] = {}
         self._servfail: set[str] = set()
         self._silent: set[str] = set()
@@ -50,7 +50,7 @@ class DnsServer:
         self.queries: list[tuple[str, str]] = []  # (name, type) of every question received
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
-            self._sock.bind(("127.0.0.1", 0))
+            self._sock.bind(("127.0.0.1", port))
             self._thread = threading.Thread(target=self._serve, daemon=True, name="test-dns-server")
             self._thread.start()
         except BaseException:
@@ -145,3 +145,13 @@ class LoopbackResolverNetwork(Network):
                 cancel: threading.Event | None = None) -> list[str]:
         return self.dns_query(host, "A" if family == "ipv4" else "AAAA", timeout, cancel)
 
+
+if __name__ == "__main__":
+    # python tests/dns_server.py PORT: a name service that knows no name at all
+    # (NXDOMAIN for every question), as an offline network's resolver may answer;
+    # run inside a test's own network namespace (tests/netns.py).
+    import sys
+
+    with DnsServer(int(sys.argv[1])):
+        print("ready", flush=True)
+        threading.Event().wait()

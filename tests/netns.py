@@ -118,3 +118,43 @@ def _server(hosts: Hosts, script: str, *args: str) -> Iterator[None]:
         for stream in (proc.stdout, proc.stderr):
             if stream:
                 stream.close()
+
+
+@dataclass
+class Isolated:
+    """A namespace with nothing but loopback: a computer without any network.
+
+    ``run`` runs a command inside it; files given as *etc* replace the host's
+    ``/etc/<name>`` for commands run there (``ip netns exec`` binds
+    ``/etc/netns/<ns>/<name>`` over them), e.g. ``resolv.conf`` and ``hosts``.
+    """
+
+    ns: str
+
+    def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["ip", "netns", "exec", self.ns, *args], capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+
+    def nft(self, *args: str) -> None:
+        sh("nft", *args, ns=self.ns)
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(["ip", "netns", "exec", self.ns, *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+
+@contextmanager
+def isolated_namespace(etc: dict[str, str] | None = None) -> Iterator[Isolated]:
+    ns = f"sdgiso{os.getpid() % 100000}{random.randrange(1000)}"
+    etc_dir = Path("/etc/netns") / ns
+    sh("ip", "netns", "add", ns)
+    try:
+        if etc:
+            etc_dir.mkdir(parents=True)
+            for name, text in etc.items():
+                (etc_dir / name).write_text(text)
+        sh("ip", "link", "set", "lo", "up", ns=ns)
+        yield Isolated(ns)
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        shutil.rmtree(etc_dir, ignore_errors=True)

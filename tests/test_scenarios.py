@@ -124,7 +124,7 @@ def test_login_with_the_right_and_a_wrong_password() -> None:
 @pytest.mark.parametrize(("scenario", "light", "cause"), [
     ("healthy", "green", "ok"),
     ("mobile-2012", "red", "tls_reset"),
-    ("dns-failure", "red", "dns_failure"),
+    ("dns-failure", "red", "offline"),
 ])
 def test_an_email_address_finds_its_server_first(scenario: str, light: str, cause: str) -> None:
     from smtpdiag.simnet.scenarios import DEMO_USER, MAIL_DOMAIN, TARGET
@@ -139,8 +139,8 @@ def test_an_email_address_finds_its_server_first(scenario: str, light: str, caus
     assert (report.overall["light"], report.overall["cause"]) == (light, cause)
     ports = [c for c in report.targets if c.kind == "smtp"]
     assert len(ports) == 4
-    if cause == "dns_failure":
-        assert found.cause == "dns_failure" and all(c.cause == "dns_failure" for c in ports)
+    if cause == "offline":  # nothing resolves, the reference servers' names neither
+        assert found.cause == "dns_failure" and all(c.cause == "offline" for c in ports)
     else:
         assert found.cause == "ok" and TARGET in found.explanation
         assert all(c.host == TARGET for c in ports)
@@ -170,6 +170,11 @@ def test_every_cause_of_the_contract_is_reproduced_end_to_end() -> None:
         "vpn_no_answer": "test_vpn.py / test_netns.py::test_vpn_protocols_behind_a_firewall",
         "vpn_refused": "test_vpn.py / test_netns.py::test_vpn_protocols_behind_a_firewall",
         "vpn_unverifiable": "test_vpn.py",
+        "offline": "test_offline.py (and the dns-failure scenario)",
+        "dns_failure": "test_offline.py::test_no_name_service_at_all_is_offline (--no-control)",
+        "local_blocked": "test_offline.py::test_a_program_that_may_not_connect_is_local_blocked",
+        "internal_error": "test_transport.py::test_an_unexpected_exception_is_internal_error_with_its_"
+                          "traceback_in_the_log",
     }
     assert set(CAUSES) - by_scenario - set(elsewhere) == set()
 

@@ -17,10 +17,9 @@ CONTRACT = ROOT / "docs" / "contract.md"
 
 # Contract causes (or their new lights) the code does not have yet.  Whoever implements
 # one removes it here: the test fails while a listed cause is already implemented.
-NOT_YET_IMPLEMENTED = {"offline", "local_blocked", "internal_error"}
+NOT_YET_IMPLEMENTED: set[str] = set()
 # Causes whose light the contract changed (to red) and the code not yet: their light today.
-LIGHT_NOT_YET_CHANGED = {"tls_outdated": "amber", "tls_untrusted": "amber", "tls_self_signed": "amber",
-                         "tls_expired": "amber", "tls_name_mismatch": "amber"}
+LIGHT_NOT_YET_CHANGED: dict[str, str] = {}
 
 
 def contract_table() -> dict[str, tuple[str, str]]:
@@ -46,6 +45,9 @@ def test_every_contract_cause_is_known_with_its_light() -> None:
             assert CAUSES[code].light == LIGHT_NOT_YET_CHANGED[code], f"{code}: update LIGHT_NOT_YET_CHANGED"
         elif code == "starttls_missing":
             assert CAUSES[code].light == "red"
+        elif code == "tls_intercepted":  # amber when trusted, red when not: see its own test
+            assert light.startswith("amber when") and "red when" in light
+            assert CAUSES[code].light == "amber"
         else:
             assert CAUSES[code].light in allowed, code
 
@@ -98,10 +100,38 @@ def test_each_step_failure_maps_to_its_cause(step: str, failure: str) -> None:
 
 
 @pytest.mark.parametrize(("step", "finding"), sorted(STEP_FINDINGS))
-def test_each_finding_maps_to_an_amber_cause(step: str, finding: str) -> None:
+def test_each_finding_maps_to_its_cause(step: str, finding: str) -> None:
     cause = classify_steps(steps_with(step, None, (finding,)), 587)
     assert cause == STEP_FINDINGS[(step, finding)]
-    assert CAUSES[cause].light == "amber"
+    # a finding does not stop the step; only outdated TLS is red (mail programs refuse it)
+    assert CAUSES[cause].light == ("red" if cause == "tls_outdated" else "amber")
+
+
+def test_interception_is_amber_when_trusted_and_red_when_not() -> None:
+    trusted = steps_with("certificate", None, ("intercepted",))
+    untrusted = steps_with("certificate", "intercepted")
+    assert classify([attempt("ipv4", trusted)], 465).light == "amber"
+    v = classify([attempt("ipv4", untrusted)], 465, intercept_kind="local")
+    assert (v.light, v.cause, v.where) == ("red", "tls_intercepted", "local")
+
+
+@pytest.mark.parametrize("cause", ["tls_expired", "tls_self_signed", "tls_untrusted", "tls_name_mismatch",
+                                   "tls_outdated"])
+def test_certificate_causes_and_outdated_tls_are_red(cause: str) -> None:
+    assert CAUSES[cause].light == "red"
+
+
+def test_an_unknown_step_failure_pair_is_internal_error_never_a_party_s_fault() -> None:
+    for steps in (steps_with("greeting", "bogus"), steps_with("tls", "rejected"),
+                  [Step("resolve", True, 1), Step("teleport", False, 1, "", "reset")]):
+        v = classify([attempt("ipv4", steps)], 587)
+        assert (v.light, v.cause, v.where) == ("grey", "internal_error", "unknown")
+
+
+def test_one_family_that_could_not_be_judged_makes_the_check_internal_error() -> None:
+    broken = [*OK_SMTP[:5], Step("tls", False, 1, "internal error: ValueError", "internal_error")]
+    v = classify([attempt("ipv4", OK_SMTP), attempt("ipv6", broken)], 587)
+    assert (v.light, v.cause, v.attempt) == ("grey", "internal_error", 1)
 
 
 def test_all_ok_is_ok_and_vpn_answer_is_reachable() -> None:

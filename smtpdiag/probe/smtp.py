@@ -21,7 +21,7 @@ from typing import Literal
 
 from ..login_policy import oauth_only
 from ..net import Network, ProbeError, describe, failure_of
-from ..records import Attempt, CertInfo, Step, TlsInfo, TranscriptLine
+from ..records import Attempt, CertInfo, Step, TlsInfo, TranscriptLine, internal_error_attempt
 from . import tls as tlsmod
 from .login import log_in
 from .tls_inspect import capture_certificate
@@ -232,7 +232,12 @@ def _handshake(session: Session, ctx: ssl.SSLContext, host: str) -> ssl.SSLSocke
     if session.buffer:
         # The server spoke before our ClientHello (plain text on a TLS port).
         raise ProbeError("not_tls", "plain text arrived where encryption should start")
-    tls_sock = ctx.wrap_socket(session.sock, server_hostname=_sni(host), do_handshake_on_connect=False)
+    try:
+        # wrap_socket itself can meet the reset: on a socket the peer already cut,
+        # it reads to learn why getpeername fails (the 2011/12 carrier did exactly this).
+        tls_sock = ctx.wrap_socket(session.sock, server_hostname=_sni(host), do_handshake_on_connect=False)
+    except OSError as exc:
+        raise ProbeError(failure_of(exc), describe(exc)) from None
     session.sock = tls_sock
     deadline = time.monotonic() + session.timeout
     while True:
@@ -356,6 +361,15 @@ class SmtpProbe:
             try:
                 session = self._connect()
             except ProbeError as exc:
+                if exc.failure in ("reset", "eof"):
+                    # A reset (not a refusal) means the connection was open and then cut
+                    # before we looked: the cut belongs to the step that comes next.
+                    self.rec.add("connect", True, t, f"connected to {_fmt(self.address, self.s.port)}")
+                    nxt = "tls" if self.s.mode == "implicit" else "greeting"
+                    self.rec.add(nxt, False, time.monotonic(), f"cut at once: {exc.detail}", exc.failure)
+                    self.transcript.append(TranscriptLine(int((time.monotonic() - self.started) * 1000),
+                                                          "note", f"connected, then cut at once: {exc.detail}"))
+                    return self._attempt(family)
                 self.rec.add("connect", False, t, exc.detail, exc.failure)
                 self.transcript.append(TranscriptLine(int((time.monotonic() - self.started) * 1000), "note", exc.detail))
                 return self._attempt(family)
@@ -368,6 +382,12 @@ class SmtpProbe:
         except ProbeError as exc:  # cancelled in a step that does not record it
             if exc.failure == "cancelled":
                 self.rec.add(self._current_step(), False, time.monotonic(), "cancelled", "cancelled")
+        except Exception as exc:  # noqa: BLE001 - anything unexpected: internal_error, never a guess
+            for opened in self._sessions:
+                self._close(opened)
+            return internal_error_attempt(
+                f"{_fmt(self.address, self.s.port)}", exc, family, self.address,
+                tuple(self.rec.steps), tuple(self.transcript))
         finally:
             for opened in self._sessions:
                 self._close(opened)

@@ -19,6 +19,7 @@ import re
 import ssl
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import truststore
@@ -26,22 +27,10 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from ..i18n import _
+from ..net import failure_of
 from ..paths import data_dir
 from ..records import CertInfo
 from .tls_codes import os_verification_failure
-
-# OpenSSL X509_V_ERR_* codes -> certificate failure words (verdict vocabulary).
-_VERIFY_CODES = {
-    9: "expired",  # CERT_NOT_YET_VALID
-    10: "expired",  # CERT_HAS_EXPIRED
-    18: "self_signed",  # DEPTH_ZERO_SELF_SIGNED_CERT
-    19: "untrusted",  # SELF_SIGNED_CERT_IN_CHAIN (an unknown root)
-    20: "untrusted",  # UNABLE_TO_GET_ISSUER_CERT_LOCALLY
-    21: "untrusted",  # UNABLE_TO_VERIFY_LEAF_SIGNATURE
-    2: "untrusted",  # UNABLE_TO_GET_ISSUER_CERT
-    62: "name_mismatch",  # HOSTNAME_MISMATCH
-    64: "name_mismatch",  # IP_ADDRESS_MISMATCH
-}
 
 
 @dataclass(frozen=True)
@@ -200,22 +189,42 @@ def _utc(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+UNREADABLE = "(unreadable)"
+
+
 def cert_info(der: bytes) -> CertInfo:
-    cert = x509.load_der_x509_certificate(der)
+    """The facts of one certificate for the report.  A hostile or broken certificate
+    (bytes that are not valid in a name, an extension that does not parse) gives
+    ``(unreadable)`` for that part, never an exception: the certificate is only
+    described here, the verifier has already judged it."""
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return CertInfo(UNREADABLE, UNREADABLE, "", "", hashlib.sha256(der).hexdigest())
+
+    def read(part: Callable[[], str]) -> str:
+        try:
+            return part()
+        except ValueError:
+            return UNREADABLE
+
     try:
         san_ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
         sans: list[str] = [str(v) for v in san_ext.value.get_values_for_type(x509.DNSName)]
         sans += [str(v) for v in san_ext.value.get_values_for_type(x509.IPAddress)]
     except x509.ExtensionNotFound:
         sans = []
+    except ValueError:  # e.g. "error parsing asn1 value": non-ASCII bytes in a DNS name
+        sans = [UNREADABLE]
+    subject, issuer = read(lambda: _name(cert.subject)), read(lambda: _name(cert.issuer))
     return CertInfo(
-        subject=_name(cert.subject),
-        issuer=_name(cert.issuer),
-        not_before=_utc(cert.not_valid_before_utc),
-        not_after=_utc(cert.not_valid_after_utc),
+        subject=subject,
+        issuer=issuer,
+        not_before=read(lambda: _utc(cert.not_valid_before_utc)),
+        not_after=read(lambda: _utc(cert.not_valid_after_utc)),
         sha256=hashlib.sha256(der).hexdigest(),
         san=tuple(sans),
-        self_signed=cert.subject == cert.issuer,
+        self_signed=subject == issuer and subject != UNREADABLE,
     )
 
 
@@ -255,38 +264,43 @@ def certificate_failure(exc: ssl.SSLCertVerificationError | None, chain: tuple[C
                         platform: str = sys.platform) -> str:
     """The certificate failure word for a failed verification.
 
-    The verifier's own code decides when it is known (OpenSSL's on Linux, the
-    system's on Windows and macOS: :mod:`smtpdiag.probe.tls_codes`), except that an
-    "untrusted" from the system is refined by the leaf (Windows and macOS call a
-    self-signed certificate merely untrusted); otherwise the leaf is examined
-    (expired, self-signed, wrong name), and anything else is untrusted.
+    The verifier's own code decides when it is known: OpenSSL's through the one
+    error map (``net.failure_of``, on Linux), the system's on Windows and macOS
+    (:mod:`smtpdiag.probe.tls_codes`), except that an "untrusted" from the system
+    is refined by the leaf (Windows and macOS call a self-signed certificate
+    merely untrusted).  Otherwise the leaf is examined: expired or not yet valid,
+    made by itself, for another name; anything else is untrusted.
     """
-    code = getattr(exc, "verify_code", None)
     if platform in OS_VERIFIER_PLATFORMS:
+        code = getattr(exc, "verify_code", None)
         word = os_verification_failure(code, str(getattr(exc, "verify_message", "") or exc or ""),
                                        platform)
         if word in ("expired", "name_mismatch"):
+            return _expired_which_way(chain, now) if word == "expired" else word
+    elif exc is not None:
+        word = failure_of(exc, platform)
+        if word != "untrusted":
             return word
-    elif code in _VERIFY_CODES:
-        return _VERIFY_CODES[code]
-    if chain:
-        leaf = chain[0]
-        now = now or dt.datetime.now(dt.UTC)
-        stamp = _utc(now)
-        if leaf.not_after < stamp or leaf.not_before > stamp:
-            return "expired"
-        if leaf.self_signed:
-            return "self_signed"
-        if not _name_matches(host, leaf):
-            return "name_mismatch"
-    text = str(exc or "").lower()
-    if "expired" in text or "not yet valid" in text:
+    if not chain:
+        return "untrusted"
+    leaf = chain[0]
+    stamp = _utc(now or dt.datetime.now(dt.UTC))
+    if leaf.not_after and leaf.not_after < stamp:
         return "expired"
-    if "self-signed" in text or "self signed" in text:
+    if leaf.not_before and leaf.not_before > stamp:
+        return "not_yet_valid"
+    if leaf.self_signed:
         return "self_signed"
-    if "hostname" in text or "ip address mismatch" in text:
+    if leaf.san and UNREADABLE not in leaf.san and not _name_matches(host, leaf):
         return "name_mismatch"
     return "untrusted"
+
+
+def _expired_which_way(chain: tuple[CertInfo, ...], now: dt.datetime | None) -> str:
+    """A system verifier's "expired" also covers "not valid yet": the leaf says which."""
+    if chain and chain[0].not_before and chain[0].not_before > _utc(now or dt.datetime.now(dt.UTC)):
+        return "not_yet_valid"
+    return "expired"
 
 
 def cn_of(name: str) -> str:

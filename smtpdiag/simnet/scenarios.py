@@ -33,7 +33,7 @@ from typing import Any, Literal, Self
 
 from ..config import DEFAULT_PORTS, PortSpec, RunConfig, VpnSpec
 from ..i18n import N_
-from .certs import CertKind, simulated_ca_pem
+from .certs import CertKind, interception_ca, simulated_ca_pem
 from .network import SimNetwork, family_of
 from .proxy import PASS, ProxyRule
 from .servers import (
@@ -175,6 +175,9 @@ class Scenario:
     demo_password: str | None = field(default=None, repr=False)
     vpn_silent: frozenset[str] = frozenset()  # VPN protocols the network swallows
     vpn_in_demo: bool = False  # the demo also tests the world's VPN server (part of the story)
+    # Interception products whose root this computer trusts (an antivirus installs
+    # its own); a root it does not trust makes the mail program warn: red.
+    trusted_roots: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "expected", _frozen(self.expected))
@@ -307,13 +310,14 @@ def _scenarios() -> list[Scenario]:
             _amber("tls_intercepted", "local"),
             ports=INTERCEPT_PORTS,
             network=_on((465, 587), ProxyRule.of("intercept_tls", product="avast")),
+            trusted_roots=("avast",),  # the antivirus put its root into this computer's store
         ),
         Scenario(
             "firewall-intercept", N_("Firewall reads encrypted mail"),
             N_("A FortiGate firewall inspects all encrypted mail traffic: it presents "
                "its own certificate (\"FortiGate CA\") on every port and re-encrypts "
                "toward the server."),
-            _all(_amber("tls_intercepted", "network")), _amber("tls_intercepted", "network"),
+            _all(_red("tls_intercepted", "network")), _red("tls_intercepted", "network"),
             network=_on(ALL_PORTS, ProxyRule.of("intercept_tls", product="fortigate")),
         ),
         _certificate_scenario(
@@ -345,7 +349,7 @@ def _scenarios() -> list[Scenario]:
             "outdated-tls", N_("Outdated encryption"),
             N_("The mail server only speaks TLS 1.0 and 1.1, which current mail "
                "programs refuse."),
-            _all(_amber("tls_outdated", "server")), _amber("tls_outdated", "server"),
+            _all(_red("tls_outdated", "server")), _red("tls_outdated", "server"),
             target_servers=certificate("good", outdated_tls=True),
         ),
         Scenario(
@@ -427,8 +431,9 @@ def _scenarios() -> list[Scenario]:
         Scenario(
             "dns-failure", N_("Name service down"),
             N_("The network's name service does not answer, so no server name can be "
-               "looked up, not even the reference servers'."),
-            _all(_red("dns_failure", "network")), _red("dns_failure", "network"),
+               "looked up, not even the reference servers': as far as mail can tell, "
+               "this computer is offline."),
+            _all(_red("offline", "network")), _red("offline", "network"),
             dns="failure",
         ),
         Scenario(
@@ -468,8 +473,8 @@ def _scenarios() -> list[Scenario]:
 
 def _certificate_scenario(name: str, title: str, description: str, kind: CertKind,
                           cause: str) -> Scenario:
-    return Scenario(name, title, description, _all(_amber(cause, "server")),
-                    _amber(cause, "server"), target_servers=certificate(kind))
+    return Scenario(name, title, description, _all(_red(cause, "server")),
+                    _red(cause, "server"), target_servers=certificate(kind))
 
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in _scenarios()}
@@ -499,7 +504,8 @@ class RunningScenario:
         try:
             self.network = SimNetwork(
                 {f: self.servers.closed_port(f) for f in _usable_families()},
-                simulated_ca_pem(),
+                simulated_ca_pem() + "".join(
+                    interception_ca(p).cert_pem.bytes().decode("ascii") for p in scenario.trusted_roots),
             )
             _build(scenario, self.servers, self.network)
             self._responders = _build_vpn(scenario, self.network)

@@ -104,6 +104,6 @@ def probe_vpn(net: Network, address: str, protocol: str, port: int, timeout: flo
     except Cancelled:
         outcome = ProbeOutcome("cancelled", "the check was stopped")
     except (ProbeError, OSError) as exc:
-        failure = probe_failure_of(exc)
+        failure = probe_failure_of(exc, udp=transport == "UDP")
         outcome = ProbeOutcome(failure, f"the probe failed: {describe(exc)}")
     return session.finish(outcome)

@@ -33,7 +33,7 @@ SLICE = 0.1
 # Bytes per line of a hex dump in the transcript.
 HEX_BYTES_PER_LINE = 32
 
-PROBE_FAILURES = ("no_answer", "refused", "unverifiable", "cancelled")
+PROBE_FAILURES = ("no_answer", "refused", "unverifiable", "cancelled", "local_blocked")
 
 
 class Cancelled(Exception):
@@ -70,15 +70,17 @@ def hex_lines(data: bytes, width: int = HEX_BYTES_PER_LINE) -> list[str]:
     return [data[i : i + width].hex(" ") for i in range(0, len(data), width)] or ["(empty)"]
 
 
-def probe_failure_of(exc: BaseException) -> str:
-    """The probe failure word for a socket error: refused, cancelled, else no_answer.
+def probe_failure_of(exc: BaseException, udp: bool = False) -> str:
+    """The probe failure word for a socket error: refused, local_blocked, cancelled,
+    else no_answer (``net.failure_of`` decides; this only narrows its words).
 
     A VPN check only distinguishes "actively refused" (TCP RST, ICMP port
-    unreachable) from "no answer"; unreachable hosts and cut connections are
+    unreachable; *udp*: on Windows a reset on a UDP socket) and "this computer
+    forbids it" from "no answer"; unreachable hosts and cut connections are
     reported as no answer, with the technical reason in the step's detail.
     """
-    failure = failure_of(exc)
-    if failure in ("refused", "cancelled"):
+    failure = failure_of(exc, udp=udp)
+    if failure in ("refused", "cancelled", "local_blocked"):
         return failure
     return "no_answer"
 
@@ -277,7 +279,7 @@ def open_udp(net: Network, address: str, port: int,
     try:
         return net.open_udp(address, port)
     except ProbeError as exc:
-        return ProbeOutcome(probe_failure_of(exc), f"cannot send to {address}: {exc.detail}")
+        return ProbeOutcome(probe_failure_of(exc, udp=True), f"cannot send to {address}: {exc.detail}")
 
 
 def hostport(address: str, port: int) -> str:
