@@ -82,6 +82,11 @@ class Failure(StrEnum):
     STRIPPED = "stripped"
     MASKED = "masked"
     NOT_TRIED = "not_tried"
+    # the login (probe/login.py)
+    OAUTH_REQUIRED = "oauth_required"
+    APP_PASSWORD_REQUIRED = "app_password_required"
+    DISABLED = "disabled"
+    TEMPORARY = "temporary"
     # VPN probes
     NO_ANSWER = "no_answer"
     UNVERIFIABLE = "unverifiable"
