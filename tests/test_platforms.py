@@ -9,6 +9,7 @@ CI runner (a refusal on loopback must be "refused" within the budget everywhere)
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import sys
@@ -179,8 +180,32 @@ def test_ctrl_c_closes_the_window(qtbot, qapp, tmp_path, monkeypatch):  # type: 
     # (started once the event loop runs, so the window's handler is in place).
     sender = threading.Timer(0.3, signal.raise_signal, args=(signal.SIGINT,))
     QTimer.singleShot(0, sender.start)
-    QTimer.singleShot(5000, qapp.quit)  # a safety net: the test fails, it does not hang
+    safety_net = QTimer()  # the test fails, it does not hang (stopped before other tests run)
+    safety_net.setSingleShot(True)
+    safety_net.timeout.connect(qapp.quit)
+    safety_net.start(5000)
     started = time.monotonic()
-    assert run_app("main") == 130
+    try:
+        assert run_app("main") == 130
+    finally:
+        safety_net.stop()
+        sender.cancel()
     assert time.monotonic() - started < 3
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# -- the CI workflow -------------------------------------------------------------------------
+
+
+def test_the_ci_workflow_covers_every_system_and_the_supported_pythons() -> None:
+    root = Path(__file__).resolve().parents[1]
+    workflow = (root / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    for runner in ("ubuntu-", "windows-", "macos-15,", "macos-15-intel"):
+        assert runner in workflow, runner
+    oldest = re.search(r'requires-python = ">=(3\.\d+)"',
+                       (root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert oldest and f'"{oldest.group(1)}"' in workflow
+    assert 'python: ["3.11", "3.x"]' in workflow
+    assert "scripts/ci_smoke.py system" in workflow and "scripts/ci_smoke.py app" in workflow
+    assert "shell: cmd" in workflow and "shell: powershell" in workflow
+    assert "upload-artifact" in workflow

@@ -7,7 +7,8 @@
       demo    value = SCENARIO or None: the simulated network with a scenario picker
 
 Set ``SMTPDIAG_EXIT_WHEN_SHOWN=1`` to print how long it took until the window
-was shown (``shown_after_s=…``) and quit at once (used by benchmarks/bench_gui.py).
+was shown (``shown_after_s=…``; for ``view`` also ``report=loaded`` or
+``report=unreadable``) and quit at once (used by benchmarks/bench_gui.py and CI).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import threading
 import time
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from .. import APP_DISPLAY_NAME, APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME, __version__
 from ..i18n import current_language, language_is_explicit, set_language
@@ -82,23 +83,26 @@ def run_app(mode: str, value: str | None = None) -> int:
 
     window = MainWindow(mode=mode)
     window.show()
+    opened = False
     if mode == "check" and value:
         window.set_target(value)
         QTimer.singleShot(0, window.start_check)
     elif mode == "view" and value:
-        window.open_report_path(value, interactive=False)
+        opened = window.open_report_path(value, interactive=False)
     elif mode == "demo" and window.select_scenario(value) and value:
         QTimer.singleShot(0, window.start_check)
 
     if os.environ.get(EXIT_WHEN_SHOWN):
         def report_shown() -> None:
             print(f"shown_after_s={time.perf_counter() - started:.3f}", flush=True)
+            if mode == "view":  # CI checks that a saved report (cmd, PowerShell) opens
+                print(f"report={'loaded' if opened else 'unreadable'}", flush=True)
             window.close()
             app.quit()
 
         QTimer.singleShot(0, report_shown)
 
-    interrupted = quit_on_interrupt(app)
+    interrupted = quit_on_interrupt(app, window)
     try:
         code = app.exec()
     finally:
@@ -109,8 +113,10 @@ def run_app(mode: str, value: str | None = None) -> int:
     return 130 if interrupted.is_set() else int(code)
 
 
-def quit_on_interrupt(app: QApplication) -> threading.Event:
-    """Ctrl+C in the console that started the window closes it (exit status 130).
+def quit_on_interrupt(app: QApplication, window: QWidget) -> threading.Event:
+    """Ctrl+C in the console that started the window closes it (exit status 130), as
+    the close button would (so the window stops its runs; the last window closed
+    ends the event loop).
 
     Qt's event loop runs no Python code by itself, so a console's Ctrl+C would
     wait for the next mouse move (on Windows, forever): a timer lets the
@@ -120,8 +126,7 @@ def quit_on_interrupt(app: QApplication) -> threading.Event:
 
     def on_interrupt(_signum: int, _frame: object) -> None:
         interrupted.set()
-        app.closeAllWindows()
-        app.quit()
+        window.close()
 
     try:
         signal.signal(signal.SIGINT, on_interrupt)
