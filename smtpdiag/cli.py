@@ -270,6 +270,30 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_accounts(argv: Sequence[str]) -> int:
+    """``smtpdiag accounts``: the outgoing servers of this user's mail programs (read only)."""
+    p = _Parser(prog="smtpdiag accounts",
+                description=_("List the outgoing servers configured in the mail programs on this computer. "
+                              "Nothing is changed and nothing is sent."))
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--lang", metavar="LANG", help=_("language of the report's words"))
+    args = p.parse_args(argv)
+    if args.lang:
+        set_language(args.lang)
+    from .accounts import find_accounts
+    from .accounts.text import note_sentence, render_json, render_text
+
+    found = find_accounts()
+    if args.format == "json":
+        for note in found.notes:  # standard output carries only the list
+            sys.stderr.write(note_sentence(note) + "\n")
+        sys.stdout.write(render_json(found))
+    else:
+        sys.stdout.write(render_text(found))
+    sys.stdout.flush()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     lang = _lang_from(argv)
@@ -283,6 +307,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if argv[:1] == ["check"]:
             return cmd_check(argv[1:])
+        if argv[:1] == ["accounts"]:
+            return cmd_accounts(argv[1:])
         if argv[:1] == ["demo"] and ("--text" in argv or "--list" in argv):
             return cmd_demo_text(argv[1:])
         return window_main(argv)

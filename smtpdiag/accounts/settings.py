@@ -1,0 +1,181 @@
+"""Does a mail program's outgoing-server setting work?  From a finished run's
+records, per account: ``ok`` / ``change`` / ``fails`` and one ``fix`` sentence
+that names the setting as the program labels it (contract section 4,
+``mail_programs``).
+
+Pure: no I/O.  The program's labels are marked for translation (the German
+catalog uses the German programs' own words).
+
+    ok       exactly these settings (port and security) worked in this run
+    change   another tested setting works (or the provider refuses this way of
+             signing in); ``fix`` names it
+    fails    nothing tested works from here
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..i18n import N_, _
+from ..records import Check
+from .model import MailAccount, program_name
+
+WORKS = ("green", "amber")
+# Settings suggested in the order the contract names working settings.
+_ORDER = (465, 587, 2525)
+NEVER_SUGGESTED = frozenset({25})  # most networks block it on purpose
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Where a program keeps the outgoing server, and its words for the settings."""
+
+    path: tuple[str, ...]
+    port: str
+    security: str
+    security_values: dict[str, str]
+    auth: str | None          # None: the program offers no choice we can name
+    oauth2: str = "OAuth2"
+
+
+_THUNDERBIRD = Labels(
+    # TRANSLATORS: Thunderbird's own labels; German Thunderbird says "Konten-Einstellungen",
+    # "Postausgang-Server (SMTP)", "Verbindungssicherheit", "Keine", "Authentifizierungsmethode".
+    (N_("Account Settings"), N_("Outgoing Server (SMTP)")), N_("Port"), N_("Connection security"),
+    {"implicit": "SSL/TLS", "starttls": "STARTTLS", "none": N_("None")}, N_("Authentication method"))
+LABELS: dict[str, Labels] = {
+    "thunderbird": _THUNDERBIRD,
+    "betterbird": _THUNDERBIRD,
+    "seamonkey": Labels(
+        (N_("Edit"), N_("Mail & Newsgroups Account Settings"), N_("Outgoing Server (SMTP)")), N_("Port"),
+        N_("Connection security"), {"implicit": "SSL/TLS", "starttls": "STARTTLS", "none": N_("None")},
+        N_("Authentication method")),
+    "evolution": Labels(
+        # TRANSLATORS: Evolution's own labels (Bearbeiten > Konten > Bearbeiten > E-Mail-Versand).
+        (N_("Edit"), N_("Accounts"), N_("Edit"), N_("Sending Email")), N_("Port"), N_("Encryption method"),
+        {"implicit": N_("TLS on a dedicated port"), "starttls": N_("STARTTLS after connecting"),
+         "none": N_("No encryption")}, N_("Authentication")),
+    "outlook": Labels(
+        # TRANSLATORS: classic Outlook's own labels (Datei > Kontoeinstellungen > ...).
+        (N_("File"), N_("Account Settings"), N_("Change"), N_("More Settings"), N_("Advanced")),
+        N_("Outgoing server (SMTP)"), N_("Use the following type of encrypted connection"),
+        {"implicit": "SSL/TLS", "starttls": "STARTTLS", "none": N_("None")}, None),
+    "apple_mail": Labels(
+        # TRANSLATORS: Apple Mail's own labels (Mail > Einstellungen > Accounts > Servereinstellungen).
+        (N_("Mail"), N_("Settings"), N_("Accounts"), N_("Server Settings"), N_("Outgoing Mail Account")),
+        N_("Port"), N_("Use TLS/SSL"), {"implicit": N_("on"), "starttls": N_("on"), "none": N_("off")}, None),
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    port: int
+    mode: str
+
+
+def _same_host(check: Check, host: str) -> bool:
+    return check.host.rstrip(".").lower() == host.rstrip(".").lower()
+
+
+def _working(checks: Sequence[Check], host: str) -> list[Setting]:
+    """The tested settings of *host* that work, best first (465, 587, 2525, others)."""
+    found = [c for c in checks if c.kind == "smtp" and c.role != "control" and _same_host(c, host)
+             and c.light in WORKS and c.port not in NEVER_SUGGESTED and c.mode]
+    found.sort(key=lambda c: (c.light != "green", _ORDER.index(c.port) if c.port in _ORDER else len(_ORDER),
+                              c.port))
+    return [Setting(c.port, c.mode or "") for c in found]
+
+
+def exact_check(account: MailAccount, checks: Sequence[Check]) -> Check | None:
+    """The check that tested exactly this account's port and security, if any."""
+    for c in checks:
+        if (c.kind == "smtp" and c.role != "control" and _same_host(c, account.host)
+                and c.port == account.port and c.mode == account.mode):
+            return c
+    return None
+
+
+def _fix_sentence(account: MailAccount, parts: list[str]) -> str:
+    labels = LABELS.get(account.program, _THUNDERBIRD)
+    path = " > ".join(_(p) for p in labels.path)
+    # TRANSLATORS: where to change a mail program's setting: "In Thunderbird: Account Settings >
+    # Outgoing Server (SMTP) > Connection security: SSL/TLS."
+    return _("In {program}: {path} > {settings}.").format(
+        program=program_name(account.program), path=path, settings=", ".join(parts))
+
+
+def _setting_parts(account: MailAccount, to: Setting) -> list[str]:
+    labels = LABELS.get(account.program, _THUNDERBIRD)
+    parts = []
+    if to.port != account.port:
+        parts.append(_("{label}: {value}").format(label=_(labels.port), value=to.port))
+    if to.mode != account.mode or account.security_setting:
+        parts.append(_("{label}: {value}").format(label=_(labels.security),
+                                                  value=_(labels.security_values.get(to.mode, to.mode))))
+    return parts
+
+
+def judge(account: MailAccount, checks: Sequence[Check], policy: Any = None) -> dict[str, Any]:
+    """The ``mail_programs`` entry for *account* after a run whose checks are *checks*.
+
+    *policy* is the provider's login policy for the account's server (``login_policy_for``),
+    or None when none is known."""
+    exact = exact_check(account, checks)
+    working = _working(checks, account.host)
+    entry = account.to_json()
+    entry["check"] = exact.id if exact else None
+    wrong_login = bool(policy is not None and getattr(policy, "oauth_only", False)
+                       and account.auth in ("password", "password_encrypted"))
+    labels = LABELS.get(account.program, _THUNDERBIRD)
+    auth_part = (_("{label}: {value}").format(label=_(labels.auth), value=labels.oauth2)
+                 if wrong_login and labels.auth else None)
+    if exact is not None and exact.light in WORKS and account.mode != "none" and not account.security_setting:
+        if not wrong_login:
+            entry.update(verdict="ok", fix=_("Nothing to change: these settings worked in this test."))
+            return entry
+        entry.update(verdict="change", fix=_fix_sentence(account, [auth_part]) if auth_part else policy.fix())
+        return entry
+    if not working:
+        entry.update(verdict="fails", fix=_("None of the tested settings works from here: solve the "
+                                            "problem shown above first, then check again."))
+        return entry
+    # Prefer keeping the port and changing only the security, then the best working setting.
+    same_port = [s for s in working if s.port == account.port]
+    to = same_port[0] if same_port else working[0]
+    if exact is not None and exact.light in WORKS:
+        to = Setting(account.port, account.mode)  # "Auto" that works: name the exact choice
+    parts = _setting_parts(account, to) or [
+        _("{label}: {value}").format(label=_(labels.security), value=_(labels.security_values.get(to.mode, to.mode)))]
+    if auth_part:
+        parts.append(auth_part)
+    fix = _fix_sentence(account, parts)
+    if wrong_login and not auth_part:
+        fix += " " + policy.fix()
+    entry.update(verdict="change", fix=fix)
+    return entry
+
+
+def mail_programs(accounts: Sequence[MailAccount], checks: Sequence[Check],
+                  policy_for: Callable[[str], Any] | None = None) -> list[dict[str, Any]]:
+    """Every account's entry, in the order given."""
+    out = []
+    for account in accounts:
+        policy = None
+        if policy_for is not None:
+            try:
+                policy = policy_for(account.host)
+            except (ValueError, LookupError):
+                policy = None
+        out.append(judge(account, checks, policy))
+    return out
+
+
+def login_policy_lookup() -> Callable[[str], Any] | None:
+    """``login_policy_for`` from the login-policy data (issue 16), when present."""
+    try:
+        from ..login_policy import login_policy_for  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    return login_policy_for  # type: ignore[no-any-return,unused-ignore]
