@@ -183,8 +183,12 @@ def cmd_check(argv: Sequence[str]) -> int:
     password = read_password(args.user)
     config = build_config(args, args.target, password)
     _say_connect_budget(config.timeout)
+    from .accounts.run import attach, look, with_accounts
     from .engine import Diagnosis
 
+    # The mail programs on this computer: their exact settings for this server are tested too.
+    mail = look()
+    config = with_accounts(config, mail.accounts)
     diagnosis = Diagnosis(config, on_event=_progress_printer(sys.stderr.isatty()))
     try:
         diagnosis.start()
@@ -195,6 +199,7 @@ def cmd_check(argv: Sequence[str]) -> int:
         diagnosis.cancel()
         sys.stderr.write(_("Interrupted.") + "\n")
         return EXIT_INTERRUPTED
+    attach(report, mail.accounts)
     _log(report)
     write_output(render(report, args.format), args.output)
     return EXIT_BY_LIGHT[report.overall["light"]]
@@ -253,6 +258,10 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
             except KeyboardInterrupt:
                 diagnosis.cancel()
                 return EXIT_INTERRUPTED
+            if sim.mail_accounts():
+                from .accounts.run import attach
+
+                attach(report, sim.mail_accounts())
         _log(report)
         if args.format == "text":
             # TRANSLATORS: heading of a practice scenario: "=== Scenario: name - title ===".
@@ -346,6 +355,7 @@ def usage() -> str:
   smtpdiag demo [SCENARIO]         the window, on built-in simulated servers (no internet needed)
   smtpdiag demo --text [SCENARIO]  the same without a window: print the report(s)
   smtpdiag demo --list             the demo scenarios
+  smtpdiag accounts                the outgoing servers of the mail programs on this computer
   smtpdiag --version
 
 Run 'smtpdiag check --help' for the options of check.""")

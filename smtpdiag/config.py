@@ -45,6 +45,16 @@ class VpnSpec:
 
 
 @dataclass(frozen=True)
+class AccountSetting:
+    """A port and security a mail program on this computer uses for a server: the
+    engine tests exactly these too (``mail_programs``; found by ``smtpdiag.accounts``)."""
+
+    host: str
+    port: int
+    mode: str  # "starttls" or "implicit" ("none" is never probed)
+
+
+@dataclass(frozen=True)
 class RunConfig:
     target: str  # as the user typed it (for the report)
     host: str  # the host to test (IDNA-encoded A-label form, or an IP literal)
@@ -66,3 +76,5 @@ class RunConfig:
     # Asked once (SNTP, UDP 123) only when a certificate looks out of date, to tell a wrong
     # clock from an expired certificate; HOST or HOST:PORT, None: never ask.
     time_server: str | None = DEFAULT_TIME_SERVER
+    # The mail programs' own settings for the target (see AccountSetting).
+    account_settings: tuple[AccountSetting, ...] = ()

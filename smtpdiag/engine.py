@@ -63,6 +63,21 @@ def check_id(role: str, host: str, port: int, protocol: str | None = None, index
     return f"control{index + 1}-{port}"
 
 
+def account_checks(config: RunConfig, host: str) -> list[Check]:
+    """A check for each port and security a mail program on this computer uses for
+    *host* that no target check tests already (role ``account``, id ``account-PORT-MODE``)."""
+    have = {(p.port, p.mode) for p in config.ports}
+    key = host.rstrip(".").lower()
+    out: list[Check] = []
+    for s in config.account_settings:
+        if s.host.rstrip(".").lower() != key or s.mode not in ("starttls", "implicit") or (s.port, s.mode) in have:
+            continue
+        have.add((s.port, s.mode))
+        out.append(Check(f"account-{s.port}-{s.mode}", "smtp", "account", host, s.port, s.mode,
+                         cause="", light="grey", where="unknown"))
+    return out
+
+
 class HostResolution:
     """The addresses of one host per family, resolved once and shared by its checks."""
 
@@ -174,6 +189,8 @@ class Diagnosis:
         for v in c.vpn:
             checks.append(Check(check_id("target", v.host, v.port, v.protocol), "vpn", "target", v.host,
                                 v.port, None, v.protocol, cause="", light="grey", where="unknown"))
+        if not c.email_domain:  # with an e-mail address, the server is known after discovery
+            checks += account_checks(c, c.host)
         return checks
 
     def _resolution(self, host: str) -> HostResolution:
@@ -240,6 +257,7 @@ class Diagnosis:
         extra = [Check(check_id("target", found.host, p.port), "smtp", "target", found.host, p.port, p.mode,
                        cause="", light="grey", where="unknown") for p in ports[len(c.ports):]]
         self.config = dataclasses.replace(c, host=found.host, ports=tuple(ports))
+        extra += account_checks(self.config, found.host)
         with self._lock:
             rest = [chk for chk in self._planned if chk not in waiting and chk.kind != "dns"]
             self._planned = [self._planned[0], *targets, *extra, *rest]  # the discovery row stays first

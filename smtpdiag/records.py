@@ -223,7 +223,9 @@ class Check:
 
     id: str
     kind: Literal["smtp", "vpn", "dns"]
-    role: Literal["target", "control"]
+    # "account": the exact port and security of a mail program on this computer
+    # (``mail_programs``), when no target check already tested them.
+    role: Literal["target", "control", "account"]
     host: str
     port: int
     mode: str | None = None  # "starttls" / "implicit" for smtp

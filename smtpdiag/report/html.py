@@ -26,7 +26,7 @@ from ..causes import CAUSES, light_word, title, where_word
 from ..i18n import N_, _
 from ..records import Check, Step
 from ..textsafe import plain
-from . import layout
+from . import layout, mail_programs
 from .model import MODE_WORDS, Report, transcript_line, transcript_lines
 from .words import report_headline
 
@@ -293,6 +293,7 @@ def render_html(report: Report) -> str:
     ]
     out += _verdict_html(report)
     out += _overview_html(report)
+    out += mail_programs.html_block(report, esc, light_badge)
     out.append("<h2>" + esc(_("This computer and this run")) + "</h2>")
     out.append(_dl(layout.environment_rows(report) + run_rows(report)))
     repeats = layout.Repeats()
@@ -539,6 +540,8 @@ def render_print_html(report: Report) -> str:
             out.append(f"<tr><td {cell}>{esc(port_words(c))}</td><td {cell}>{print_badge(c.light)}</td>"
                        f"<td {cell}>{esc(cause_title(c.cause))} <code>{esc(c.cause)}</code></td></tr>")
         out.append("</table>")
+    out += [line.replace("<h2>", '<h2 style="font-size:12pt;">')
+            for line in mail_programs.html_block(report, esc, print_badge)]
     out.append('<h2 style="font-size:12pt;">' + esc(_("About this report")) + "</h2>")
     out.append(_print_rows(layout.environment_rows(report) + run_rows(report)))
     for _key, heading, checks in sections(report):

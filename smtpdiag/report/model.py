@@ -22,7 +22,7 @@ from ..host.environment import environment
 from ..i18n import _, current_language, ngettext
 from ..records import Check, TranscriptLine
 from ..verdict import overall
-from . import words
+from . import mail_programs, words
 from .words import MODE_WORDS
 
 __all__ = ["MODE_WORDS", "Report", "ReportError", "build", "render_text", "summarise", "with_words"]
@@ -143,6 +143,8 @@ class Report:
     schema: str = SCHEMA
     report_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     language: str = "en"
+    # The mail programs on this computer that use the tested server (contract section 6).
+    mail_programs: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -154,6 +156,7 @@ class Report:
             "input": self.input,
             "environment": self.environment,
             "overall": self.overall,
+            "mail_programs": self.mail_programs,
             "checks": [c.to_json() for c in self.checks],
         }
 
@@ -180,6 +183,7 @@ class Report:
                 schema=str(data["schema"]),
                 report_id=str(data.get("report_id") or ""),
                 language=str(data.get("language") or "en"),
+                mail_programs=[dict(e) for e in data.get("mail_programs") or [] if isinstance(e, dict)],
             )
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise ReportError(_("This smtpdiag report is damaged ({reason}).").format(reason=exc)) from None

@@ -17,7 +17,7 @@ from ..causes import light_word, title, where_word
 from ..i18n import _
 from ..records import Check
 from ..textsafe import plain
-from . import layout
+from . import layout, mail_programs
 from .model import Report, transcript_line
 from .words import report_headline
 
@@ -52,6 +52,7 @@ def render(report: Report, details: bool = True) -> str:
     ]
     if report.environment.get("vpn_active"):
         lines.append(_("Note: a VPN was active on this computer; the results describe the VPN's network."))
+    lines += mail_programs.text_lines(report)
     rows = layout.summary_rows(report.checks)
     if rows:
         lines += _heading(_("At a glance"))

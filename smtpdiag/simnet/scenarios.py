@@ -178,6 +178,7 @@ class Scenario:
     # Interception products whose root this computer trusts (an antivirus installs
     # its own); a root it does not trust makes the mail program warn: red.
     trusted_roots: tuple[str, ...] = ()
+    mail_programs: bool = False  # the demo's example mail programs use the target (issue 15)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "expected", _frozen(self.expected))
@@ -231,6 +232,14 @@ def _scenarios() -> list[Scenario]:
                "encryption starts, the certificate is valid. This is what a "
                "healthy result looks like, over IPv4 and IPv6."),
             _all(GREEN), GREEN, target_ipv6=True,
+        ),
+        Scenario(
+            "mail-program-wrong", N_("The mail program is set wrong"),
+            N_("The network and the mail server are fine, but the mail program is set to port 465 "
+               "with STARTTLS, which cannot work: port 465 speaks SSL/TLS from the first byte. "
+               "smtpdiag reads the mail programs' settings (here built-in examples, not yours), tests "
+               "exactly them and says which setting to change."),
+            _all(GREEN), GREEN, mail_programs=True,
         ),
         Scenario(
             "mobile-2012", N_("Mobile network cuts encryption"),
@@ -530,10 +539,25 @@ class RunningScenario:
 
     def demo_config(self, timeout: float = DEFAULT_TIMEOUT) -> RunConfig:
         """What the demo runs: :meth:`config`, plus the VPN server where the scenario's
-        story includes it (a VPN check always waits a full timeout for WireGuard)."""
+        story includes it (a VPN check always waits a full timeout for WireGuard), plus
+        the exact settings of the scenario's example mail programs."""
         if self.scenario.vpn_in_demo:
-            return self.config(timeout=timeout, vpn=self.vpn_specs(), vpn_host=VPN_HOST)
-        return self.config(timeout=timeout)
+            config = self.config(timeout=timeout, vpn=self.vpn_specs(), vpn_host=VPN_HOST)
+        else:
+            config = self.config(timeout=timeout)
+        if self.mail_accounts():
+            from ..accounts.run import with_accounts
+
+            config = with_accounts(config, self.mail_accounts())
+        return config
+
+    def mail_accounts(self) -> tuple[Any, ...]:
+        """The mail programs of the demo's example computer (never the user's own)."""
+        if not self.scenario.mail_programs:
+            return ()
+        from .demo_mail_programs import demo_accounts
+
+        return demo_accounts()
 
     def vpn_specs(self) -> tuple[VpnSpec, ...]:
         """Every VPN protocol toward the world's VPN server, on its usual port."""

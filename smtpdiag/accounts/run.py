@@ -1,0 +1,57 @@
+"""The mail programs in a run: which of their settings the engine tests too, and
+the report's ``mail_programs`` block afterwards.  Used by every face (``check``,
+the window, the demo) so they all say the same."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from ..config import AccountSetting, RunConfig
+from .home import Home
+from .model import Found, MailAccount
+
+log = logging.getLogger(__name__)
+
+
+def look(home: Home | None = None) -> Found:
+    """The mail programs of *home* (default: this user, or SMTPDIAG_HOME).  Never
+    raises: a reader's bug must not stop a diagnosis (it is logged, and the run
+    goes on without mail programs)."""
+    from . import find_accounts
+
+    try:
+        return find_accounts(home)
+    except Exception:  # noqa: BLE001 - logged with its traceback; the check itself goes on
+        log.exception("reading the mail programs' settings failed")
+        return Found()
+
+
+def with_accounts(config: RunConfig, accounts: tuple[MailAccount, ...] | list[MailAccount]) -> RunConfig:
+    """*config* that also tests the exact settings of *accounts* (the engine keeps
+    those whose server is the one tested)."""
+    settings = tuple(dict.fromkeys(AccountSetting(a.host, a.port, a.mode) for a in accounts
+                                   if a.mode in ("starttls", "implicit")))
+    return dataclasses.replace(config, account_settings=settings)
+
+
+def tested_host(report: object) -> str | None:
+    for c in getattr(report, "checks", []):
+        if c.kind == "smtp" and c.role == "target":
+            return str(c.host)
+    return None
+
+
+def attach(report: object, accounts: tuple[MailAccount, ...] | list[MailAccount]) -> None:
+    """Fill ``report.mail_programs`` with the accounts that use the tested server
+    (with an e-mail address as target, that address's accounts first)."""
+    from . import accounts_for
+    from .settings import login_policy_lookup, mail_programs
+
+    host = tested_host(report)
+    if host is None:
+        return
+    target = str(getattr(report, "input", {}).get("target") or "")
+    mine = accounts_for(list(accounts), host, email=target if "@" in target else None)
+    report.mail_programs = mail_programs(mine, getattr(report, "checks", []),  # type: ignore[attr-defined]
+                                         login_policy_lookup())

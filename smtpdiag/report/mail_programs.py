@@ -1,0 +1,66 @@
+"""The ``mail_programs`` block of a report (contract section 4): the mail programs
+on the customer's computer that use the tested server, whether their settings
+work, and what to change, in the words stored at the run.  Shared by the text
+and HTML reports and the window, so all say the same."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..accounts.model import program_name
+from ..i18n import N_, _
+
+VERDICT_LIGHT = {"ok": "green", "change": "amber", "fails": "red"}
+VERDICT_WORDS = {"ok": N_("These settings work"), "change": N_("Change a setting"),
+                 "fails": N_("Does not work from here")}
+_MODE = {"implicit": N_("SSL/TLS"), "starttls": N_("STARTTLS"), "none": N_("no encryption")}
+
+
+def entries(report: Any) -> list[dict[str, Any]]:
+    return [e for e in getattr(report, "mail_programs", None) or [] if isinstance(e, dict)]
+
+
+def who(entry: dict[str, Any]) -> str:
+    account = str(entry.get("account") or entry.get("user") or entry.get("host") or "")
+    return _("{account} in {program}").format(account=account, program=program_name(str(entry.get("program", ""))))
+
+
+def setting(entry: dict[str, Any]) -> str:
+    mode = str(entry.get("mode", ""))
+    return _("{host}, port {port}, {security}").format(
+        host=entry.get("host", ""), port=entry.get("port", ""), security=_(_MODE[mode]) if mode in _MODE else mode)
+
+
+def verdict_word(entry: dict[str, Any]) -> str:
+    v = str(entry.get("verdict", ""))
+    return _(VERDICT_WORDS[v]) if v in VERDICT_WORDS else v
+
+
+def text_lines(report: Any) -> list[str]:
+    """The block for the plain-text report ([] when no mail program uses the server)."""
+    items = entries(report)
+    if not items:
+        return []
+    heading = _("Mail programs on this computer")
+    lines = ["", heading, "-" * len(heading)]
+    for e in items:
+        lines.append(f"[{verdict_word(e)}] {who(e)}: {setting(e)}")
+        lines.append("    " + str(e.get("fix", "")))
+    return lines
+
+
+def html_block(report: Any, esc: Callable[[object], str], badge: Callable[[str], str]) -> list[str]:
+    items = entries(report)
+    if not items:
+        return []
+    out = ["<h2>" + esc(_("Mail programs on this computer")) + "</h2>",
+           '<p class="muted">' + esc(_("The outgoing-server settings of the mail programs on this computer "
+                                       "that use this server, tested exactly as they are set.")) + "</p>",
+           '<ul class="mail-programs">']
+    for e in items:
+        light = VERDICT_LIGHT.get(str(e.get("verdict", "")), "grey")
+        out.append(f"<li>{badge(light)} <strong>{esc(who(e))}</strong>: {esc(setting(e))}<br>"
+                   f"<strong>{esc(verdict_word(e))}</strong> &mdash; {esc(e.get('fix', ''))}</li>")
+    out.append("</ul>")
+    return out
