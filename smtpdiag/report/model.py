@@ -22,7 +22,7 @@ from ..host.environment import environment
 from ..i18n import _, current_language, ngettext
 from ..records import Check, TranscriptLine
 from ..verdict import overall
-from . import mail_programs, words
+from . import words
 from .words import MODE_WORDS
 
 __all__ = ["MODE_WORDS", "Report", "ReportError", "build", "render_text", "summarise", "with_words"]
