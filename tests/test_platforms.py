@@ -209,3 +209,40 @@ def test_the_ci_workflow_covers_every_system_and_the_supported_pythons() -> None
     assert "scripts/ci_smoke.py system" in workflow and "scripts/ci_smoke.py app" in workflow
     assert "shell: cmd" in workflow and "shell: powershell" in workflow
     assert "upload-artifact" in workflow
+
+
+# -- a closed UDP port as Windows reports it --------------------------------------------------
+
+
+class WindowsClosedUdpPort:
+    """What recv() on a connected UDP socket does on Windows after an ICMP port
+    unreachable: WSAECONNRESET, not ECONNREFUSED (a scripted socket: no loopback on
+    Linux or macOS can make a kernel answer this way)."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    def send(self, data: bytes) -> int:
+        self.sent.append(data)
+        return len(data)
+
+    def settimeout(self, _seconds: float) -> None:
+        pass
+
+    def recv(self, _size: int) -> bytes:
+        err = ConnectionResetError(10054, "An existing connection was forcibly closed by the "
+                                          "remote host")
+        err.winerror = 10054  # type: ignore[attr-defined]
+        raise err
+
+
+def test_a_udp_probe_reads_windows_wsaeconnreset_as_refused() -> None:
+    from smtpdiag.probe.vpn.session import ProbeSession, exchange_datagrams
+
+    session = ProbeSession(threading.Event())
+    sock = WindowsClosedUdpPort()
+    exchange = exchange_datagrams(sock, b"\x01handshake", 3.0, session,  # type: ignore[arg-type]
+                                  accept=lambda data: data)
+    assert exchange.refused and exchange.answer is None and exchange.sends == 1
+    assert any("port unreachable" in line.text and "10054" in line.text
+               for line in session.transcript)

@@ -146,8 +146,8 @@ class ProbeSession:
     def receive_datagram(self, sock: socket.socket, seconds: float) -> bytes | None:
         """One datagram, or None when *seconds* pass in silence.
 
-        ``ConnectionRefusedError`` (an ICMP port unreachable on a connected UDP
-        socket) is left to the caller.
+        An ICMP port unreachable on a connected UDP socket (``ConnectionRefusedError``,
+        on Windows ``ConnectionResetError`` 10054) is left to the caller.
         """
         deadline = time.monotonic() + seconds
         while True:
@@ -302,8 +302,8 @@ def exchange_datagrams(sock: socket.socket, request: bytes, timeout: float,
 
     *accept* decodes a datagram and returns None for one that is not an answer to
     this request (it is noted in the transcript and ignored).  An ICMP port
-    unreachable, reported by the kernel as ``ConnectionRefusedError`` on the
-    connected socket, ends the exchange with ``refused``.
+    unreachable on the connected socket (``ConnectionRefusedError``; on Windows
+    ``ConnectionResetError`` 10054) ends the exchange with ``refused``.
     """
     interval = timeout / sends
     for attempt in range(1, sends + 1):
@@ -324,7 +324,11 @@ def exchange_datagrams(sock: socket.socket, request: bytes, timeout: float,
                 if answer is not None:
                     return DatagramExchange(answer, attempt)
                 session.note("ignored: this datagram is not an answer to our request")
-        except ConnectionRefusedError:
-            session.note("ICMP port unreachable: the kernel reports the port as closed")
+        except (ConnectionRefusedError, ConnectionResetError) as exc:
+            # Linux and macOS report the ICMP port unreachable as ECONNREFUSED,
+            # Windows as WSAECONNRESET (10054): the one error map says which is which.
+            if failure_of(exc, udp=True) != "refused":
+                raise
+            session.note(f"ICMP port unreachable: the system reports the port as closed ({describe(exc)})")
             return DatagramExchange(None, attempt, refused=True)
     return DatagramExchange(None, sends)
