@@ -185,6 +185,23 @@ def _system(platform: str) -> str:
     return "linux"
 
 
+# What a UDP connect() toward an address raises when this computer has no route
+# there at all.  macOS says EHOSTUNREACH (65) for an IPv6 address on an
+# IPv4-only network, where Linux and Windows say ENETUNREACH; on Linux
+# EHOSTUNREACH comes from routes that reject (a firewall's choice), so it stays
+# a route there.
+_NO_ROUTE_ERRNOS: dict[str, frozenset[int]] = {
+    "linux": frozenset({101, 99, 97}),  # ENETUNREACH, EADDRNOTAVAIL, EAFNOSUPPORT
+    "win32": frozenset({10051, 10049, 10047}),  # WSAENETUNREACH, WSAEADDRNOTAVAIL, WSAEAFNOSUPPORT
+    "darwin": frozenset({51, 65, 49, 47}),  # ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL, EAFNOSUPPORT
+}
+
+
+def means_no_route(code: int | None, platform: str = sys.platform) -> bool:
+    """Whether a UDP connect() failing with errno *code* means "no route at all" on *platform*."""
+    return code is not None and code in _NO_ROUTE_ERRNOS[_system(platform)]
+
+
 def failure_of(exc: BaseException, platform: str = sys.platform, *, udp: bool = False) -> Failure:
     """The failure word for an exception as *platform* raises it.  The only such map.
 
@@ -440,7 +457,7 @@ class Network:
             with socket.socket(family, socket.SOCK_DGRAM) as sock:
                 sock.connect(real)
         except OSError as exc:
-            return exc.errno not in (errno.ENETUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT)
+            return not means_no_route(exc.errno)
         return True
 
     def open_udp(self, address: str, port: int) -> socket.socket:

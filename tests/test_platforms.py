@@ -246,3 +246,18 @@ def test_a_udp_probe_reads_windows_wsaeconnreset_as_refused() -> None:
     assert exchange.refused and exchange.answer is None and exchange.sends == 1
     assert any("port unreachable" in line.text and "10054" in line.text
                for line in session.transcript)
+
+
+@pytest.mark.parametrize("code, platform, no_route", [
+    (101, "linux", True), (113, "linux", False),  # Linux: EHOSTUNREACH comes from reject routes
+    (51, "darwin", True), (65, "darwin", True),  # an IPv4-only Mac answers IPv6 with EHOSTUNREACH
+    (10051, "win32", True), (10065, "win32", False), (None, "linux", False),
+])
+def test_what_means_no_route_per_system(code: int | None, platform: str, no_route: bool) -> None:
+    from smtpdiag.net import means_no_route
+
+    assert means_no_route(code, platform) is no_route
+
+
+def test_loopback_has_a_route() -> None:
+    assert Network().has_route("127.0.0.1", 25)
