@@ -23,7 +23,7 @@ from typing import Any
 from ..causes import explain, port_words, title
 from ..i18n import N_, _, ngettext
 from ..records import Check
-from ..verdict import SUBMISSION_EXEMPT_PORTS, deciding_checks, overall
+from ..verdict import LOGIN_REFUSALS, SUBMISSION_EXEMPT_PORTS, deciding_checks, overall
 
 # The order in which working submission ports are recommended (contract section 4).
 SUBMISSION_ORDER = (465, 587, 2525)
@@ -134,6 +134,9 @@ def summarise(checks: Sequence[Check]) -> tuple[str, str, dict[str, Any] | None]
     best = working_settings(checks)
     broken = [c for c in deciding if c.light == "red"]
     port25 = _port25_sentence(checks, deciding)
+    # A refused login makes the run red, but the connection settings that worked still
+    # work (contract: overall.settings is the first green submission port).
+    login_settings = settings_of(best) if verdict.cause in LOGIN_REFUSALS else None
     if verdict.light == "red" and not broken:
         # Red although no port failed (a refused login decides the run): its check speaks.
         broken = [c for c in checks if c.id == verdict.check_id] or deciding[:1]
@@ -162,7 +165,7 @@ def summarise(checks: Sequence[Check]) -> tuple[str, str, dict[str, Any] | None]
     for g, w in zip(groups[1:], words[1:], strict=True):
         if g[0].where != groups[0][0].where and w[1] not in advice_parts:
             advice_parts.append(w[1])
-    return summary, " ".join(advice_parts), None
+    return summary, " ".join(advice_parts), login_settings
 
 
 AMBER_PROBLEMS = {

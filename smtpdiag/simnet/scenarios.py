@@ -43,8 +43,10 @@ from .servers import (
     drip_greeting_server,
     endless_greeting_server,
     greeting_rejected_server,
+    login_policy_server,
     login_server,
     no_starttls_server,
+    oauth_only_server,
     random_bytes_server,
     silent_server,
     smtp_server,
@@ -146,6 +148,18 @@ def nothing(names: tuple[str, ...], port: PortSpec) -> ServerSpec | None:
 
 def _login(names: tuple[str, ...], port: PortSpec) -> ServerSpec | None:
     return login_server(names, port.mode, users=((DEMO_USER, DEMO_PASSWORD),))
+
+
+TENANT_OFF = ("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. "
+              "Visit https://aka.ms/smtp_auth_disabled for more information.")
+
+
+def _login_switched_off(names: tuple[str, ...], port: PortSpec) -> ServerSpec | None:
+    return login_policy_server(names, port.mode, TENANT_OFF)
+
+
+def _oauth_only(names: tuple[str, ...], port: PortSpec) -> ServerSpec | None:
+    return oauth_only_server(names, port.mode)
 
 
 # -- scenarios ---------------------------------------------------------------------
@@ -467,6 +481,22 @@ def _scenarios() -> list[Scenario]:
                "login is refused."),
             _all(GREEN), GREEN,
             target_servers=_login, demo_user=DEMO_USER, demo_password=DEMO_PASSWORD,
+        ),
+        Scenario(
+            "login-switched-off", N_("Login switched off"),
+            N_("Every port works, but the organisation has switched off sending from mail "
+               "programs (SMTP AUTH): the one login (on port 465) gets Microsoft 365's answer "
+               "535 5.7.139 SmtpClientAuthentication is disabled for the Tenant."),
+            {**_all(GREEN), 465: _red("auth_disabled", "server")}, _red("auth_disabled", "server"),
+            target_servers=_login_switched_off, demo_user=DEMO_USER, demo_password=DEMO_PASSWORD,
+        ),
+        Scenario(
+            "oauth-only", N_("OAuth2 sign-in only"),
+            N_("Every port works, but once encryption is on the server offers only OAuth2 sign-in "
+               "(XOAUTH2, OAUTHBEARER), as Outlook.com does since September 2024: the demo's "
+               "password is never sent."),
+            {**_all(GREEN), 465: _red("auth_oauth_required", "input")}, _red("auth_oauth_required", "input"),
+            target_servers=_oauth_only, demo_user=DEMO_USER, demo_password=DEMO_PASSWORD,
         ),
         Scenario(
             "tls-stalled", N_("Encryption stalls"),

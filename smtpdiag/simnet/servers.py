@@ -28,6 +28,7 @@ refused (the diagnostic never sends any).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hmac
 import logging
 import os
@@ -52,6 +53,7 @@ logging.getLogger("mail.log").addHandler(logging.NullHandler())
 
 TlsMode = Literal["starttls", "implicit", "none"]
 MECHANISMS = ("CRAM-MD5", "LOGIN", "PLAIN")
+OAUTH_MECHANISMS = ("OAUTHBEARER", "XOAUTH2")  # offered only where a spec asks for them
 IDLE_TIMEOUT = 60.0
 TLS_HANDSHAKE_TIMEOUT = 10.0
 SERVER_IDENT = "ESMTP smtpdiag simulated server"
@@ -69,6 +71,8 @@ class SmtpServer:
     auth_before_tls: bool = False  # offer AUTH in the plain-text EHLO too
     users: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     mechanisms: tuple[str, ...] = MECHANISMS
+    # Every login is refused with this reply (a provider's policy answer), whatever the password.
+    login_reply: str | None = None
 
     def __post_init__(self) -> None:
         if not self.names:
@@ -77,7 +81,7 @@ class SmtpServer:
             raise ValueError(f"unknown TLS mode {self.tls!r}")
         if self.tls == "none" and (self.outdated_tls or self.refuse_starttls):
             raise ValueError("outdated_tls and refuse_starttls need TLS")
-        unknown = set(self.mechanisms) - set(MECHANISMS)
+        unknown = set(self.mechanisms) - set(MECHANISMS) - set(OAUTH_MECHANISMS)
         if unknown:
             raise ValueError(f"unknown AUTH mechanism(s): {', '.join(sorted(unknown))}")
 
@@ -153,6 +157,17 @@ def login_server(names: tuple[str, ...], mode: str,
     return smtp_server(names, mode, users=users)
 
 
+def login_policy_server(names: tuple[str, ...], mode: str, reply: str) -> SmtpServer:
+    """A healthy server that answers every login with *reply* (e.g. Microsoft 365's
+    ``535 5.7.139 ... SmtpClientAuthentication is disabled for the Tenant``)."""
+    return dataclasses.replace(smtp_server(names, mode), login_reply=reply)
+
+
+def oauth_only_server(names: tuple[str, ...], mode: str) -> SmtpServer:
+    """A healthy server whose EHLO after TLS offers only ``AUTH OAUTHBEARER XOAUTH2``."""
+    return dataclasses.replace(smtp_server(names, mode), mechanisms=OAUTH_MECHANISMS)
+
+
 def greeting_rejected_server(names: tuple[str, ...], implicit_tls: bool = False) -> RawServer:
     """Greets with 554 (and answers 503 until QUIT)."""
     return RawServer("reject_greeting", names, implicit_tls)
@@ -197,8 +212,9 @@ def tls_close_server() -> RawServer:
 class _Handler:
     """aiosmtpd handler: EHLO extras, logins and CRAM-MD5."""
 
-    def __init__(self, users: tuple[tuple[str, str], ...]) -> None:
+    def __init__(self, users: tuple[tuple[str, str], ...], login_reply: str | None = None) -> None:
         self._users = {name.encode("utf-8"): pw.encode("utf-8") for name, pw in users}
+        self._login_reply = login_reply
 
     async def handle_EHLO(self, server: SMTP, session: Any, envelope: Any, hostname: str,
                           responses: list[str]) -> list[str]:
@@ -210,6 +226,8 @@ class _Handler:
 
     def authenticate(self, server: SMTP, session: Any, envelope: Any, mechanism: str,
                      auth_data: Any) -> AuthResult:
+        if self._login_reply:
+            return AuthResult(success=False, handled=False, message=self._login_reply)
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
         known = self._users.get(auth_data.login)
@@ -222,6 +240,8 @@ class _Handler:
         if not isinstance(answer, bytes):
             return AuthResult(success=False, handled=True)  # 501 already sent
         login, _, digest = answer.rpartition(b" ")
+        if self._login_reply:
+            return AuthResult(success=False, handled=False, message=self._login_reply)
         password = self._users.get(login)
         if password is None:
             return AuthResult(success=False, handled=False)
@@ -229,6 +249,13 @@ class _Handler:
         ok = hmac.compare_digest(expected, digest.lower())
         return AuthResult(success=ok, handled=False,
                           auth_data=LoginPassword(login, b"") if ok else None)
+
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        return AuthResult(success=False, handled=False, message="535 5.7.8 The simulated network issues no OAuth2 tokens")
+
+    async def auth_OAUTHBEARER(self, server: SMTP, args: list[str]) -> AuthResult:
+        return AuthResult(success=False, handled=False, message="535 5.7.8 The simulated network issues no OAuth2 tokens")
 
 
 class _SimSMTP(SMTP):
@@ -268,8 +295,8 @@ def _smtp_factory(spec: SmtpServer, runtime: EventLoopThread) -> tuple[Any, ssl.
     context = None
     if spec.tls != "none":
         context = server_context(server_cert(spec.certificate, spec.names), spec.outdated_tls)
-    handler = _Handler(spec.users)
-    excluded = [m for m in MECHANISMS if m not in spec.mechanisms]
+    handler = _Handler(spec.users, spec.login_reply)
+    excluded = [m for m in (*MECHANISMS, *OAUTH_MECHANISMS) if m not in spec.mechanisms]
     implicit = spec.tls == "implicit"
 
     def factory() -> _SimSMTP:
