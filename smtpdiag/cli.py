@@ -13,16 +13,13 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from . import __version__
-from .config import DEFAULT_CONTROLS, DEFAULT_PORTS, RunConfig
+from .config import DEFAULT_CONTROLS, DEFAULT_PORTS
 from .i18n import _, set_language
+from .options import CheckOptions, UsageError, build_config
 
 EXIT_BY_LIGHT = {"green": 0, "amber": 1, "red": 2, "grey": 2}
 EXIT_USAGE = 64
 EXIT_INTERRUPTED = 130
-
-
-class UsageError(Exception):
-    """Bad input: one line for the user, exit 64."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,52 +52,10 @@ def add_check_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", metavar="LANG", help=_("language of the report's words"))
 
 
-def build_config(args: argparse.Namespace, target_text: str, password: str | None = None) -> RunConfig:
-    """Validate everything the user typed into a RunConfig.  Raises UsageError."""
-    from .probe.tls import check_ca_file
-    from .target import BadInput, check_password, parse_port, parse_target, parse_vpn
-
-    try:
-        target = parse_target(target_text)
-        ports = tuple(parse_port(p) for p in (args.port or DEFAULT_PORTS))
-        seen: set[int] = set()
-        unique = []
-        for p in ports:
-            if p.port not in seen:
-                seen.add(p.port)
-                unique.append(p)
-        if args.no_control and args.control:
-            raise BadInput(_("--control and --no-control cannot be used together."))
-        controls: tuple[str, ...] = ()
-        if not args.no_control:
-            controls = tuple(parse_target(c).host for c in (args.control or DEFAULT_CONTROLS))
-        vpn_specs = []
-        vpn_host = None
-        for v in args.vpn or []:
-            vpn_host, specs = parse_vpn(v)
-            vpn_specs += list(specs)
-        if args.vpn:
-            vpn_host = ", ".join(args.vpn)
-        if not (0 < args.timeout <= 600):
-            raise BadInput(_("The timeout must be between 0 and 600 seconds."))
-        if args.ca_file:
-            try:
-                check_ca_file(args.ca_file)
-            except ValueError as exc:
-                raise BadInput(str(exc)) from None
-        if args.user is not None and not args.user.strip():
-            raise BadInput(_("The login name is empty."))
-        if password is not None:
-            check_password(password)
-    except BadInput as exc:
-        raise UsageError(str(exc)) from None
-    return RunConfig(
-        target=target.typed.strip(), host=target.host, ports=tuple(unique), controls=controls,
-        timeout=args.timeout, ca_file=args.ca_file, vpn=tuple(vpn_specs), vpn_host=vpn_host,
-        user=args.user, password=password,
-        email_domain=target.host if target.email and not target.is_ip else None,
-        ports_given=bool(args.port),
-    )
+def check_options(args: argparse.Namespace) -> CheckOptions:
+    """What ``smtpdiag check`` was told, for :func:`smtpdiag.options.build_config`."""
+    return CheckOptions(port=args.port, vpn=args.vpn, control=args.control, no_control=args.no_control,
+                        timeout=args.timeout, ca_file=args.ca_file, user=args.user)
 
 
 def read_password(user: str | None) -> str | None:
@@ -181,7 +136,7 @@ def cmd_check(argv: Sequence[str]) -> int:
     if args.lang:
         set_language(args.lang)
     password = read_password(args.user)
-    config = build_config(args, args.target, password)
+    config = build_config(check_options(args), args.target, password)
     _say_connect_budget(config.timeout)
     from .accounts.run import attach, look, with_accounts
     from .engine import Diagnosis

@@ -1,6 +1,6 @@
 """The "Advanced" section: everything ``smtpdiag check`` offers, and its validation.
 
-Validation is the command line's own (:func:`smtpdiag.cli.build_config`), so the
+Validation is the command line's own (:func:`smtpdiag.options.build_config`), so the
 window refuses exactly what ``smtpdiag check`` refuses, with the same one-line
 message.  The password lives only in its field and in the RunConfig of a run:
 it is never written to QSettings, a log or a report.
@@ -8,7 +8,6 @@ it is never written to QSettings, a log or a report.
 
 from __future__ import annotations
 
-import argparse
 import re
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ..config import DEFAULT_CONTROLS, DEFAULT_PORTS, RunConfig
 from ..i18n import _
+from ..options import CheckOptions, UsageError, build_config
 
 _SPLIT = re.compile(r"[\s,;]+")
 
@@ -157,12 +157,12 @@ class AdvancedOptions(QWidget):
                 self.ca_browse, self.user, self.password, self.reset_button]
 
     # -- values ----------------------------------------------------------------------------
-    def namespace(self) -> argparse.Namespace:
-        """The same namespace ``smtpdiag check`` builds from its options."""
+    def namespace(self) -> CheckOptions:
+        """The same options ``smtpdiag check`` takes."""
         ports = split_list(self.ports.text())
         controls = split_list(self.controls.text()) if self.compare.isChecked() else []
         user = self.user.text()
-        return argparse.Namespace(
+        return CheckOptions(
             port=ports or None,
             # several servers or HOST:PROTOCOL[:PORT] entries, separated by spaces or commas
             vpn=self.vpn.text().replace(",", " ").split() or None,
@@ -174,9 +174,7 @@ class AdvancedOptions(QWidget):
         )
 
     def build_config(self, target: str) -> RunConfig:
-        """Validate with the command line's rules.  Raises ``smtpdiag.cli.UsageError``."""
-        from ..cli import UsageError, build_config
-
+        """Validate with the command line's rules.  Raises ``smtpdiag.options.UsageError``."""
         ns = self.namespace()
         password = self.password.text() if ns.user else None
         if ns.user and not password:

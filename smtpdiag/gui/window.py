@@ -373,7 +373,7 @@ class MainWindow(QMainWindow):
             self.runner.start_scenario(str(name), self.demo_timeout)
             self.run.begin(_(getattr(self._scenarios.get(name), "title", name)), has_controls=True)
             return True
-        from ..cli import UsageError
+        from ..options import UsageError
 
         text = self.target.currentText().strip()
         try:
