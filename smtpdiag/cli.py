@@ -179,7 +179,9 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
     args = p.parse_args(argv)
     if args.lang:
         set_language(args.lang)
-    from .simnet.scenarios import SCENARIOS, start_scenario
+    from .demo import scenarios, start_scenario
+
+    SCENARIOS = scenarios()
 
     if args.list:
         for name, sc in SCENARIOS.items():
@@ -390,7 +392,9 @@ def window_main(argv: list[str]) -> int:
         if len(argv) > 2:
             raise UsageError(_("usage: smtpdiag demo [SCENARIO]"))
         mode, value = "demo", argv[1] if len(argv) == 2 else None
-        from .simnet.scenarios import SCENARIOS
+        from .demo import scenarios
+
+        SCENARIOS = scenarios()
 
         if value is not None and value not in SCENARIOS:
             raise UsageError(_("There is no scenario '{name}'. Scenarios: {names}").format(

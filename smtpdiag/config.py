@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .i18n import N_, _
+
 MODES = ("starttls", "implicit")
 DEFAULT_PORTS = ("25:starttls", "465:implicit", "587:starttls", "2525:starttls")
 
@@ -78,3 +80,34 @@ class RunConfig:
     time_server: str | None = DEFAULT_TIME_SERVER
     # The mail programs' own settings for the target (see AccountSetting).
     account_settings: tuple[AccountSetting, ...] = ()
+
+
+# -- VPN protocols ---------------------------------------------------------------------------
+# name -> (transport, default port), in display order.
+PROTOCOLS: dict[str, tuple[str, int]] = {
+    "ike": ("udp", 500),
+    "ike-natt": ("udp", 4500),
+    "openvpn-udp": ("udp", 1194),
+    "openvpn-tcp": ("tcp", 1194),
+    "pptp": ("tcp", 1723),
+    "sstp": ("tcp", 443),
+    "wireguard": ("udp", 51820),
+}
+
+# The product names people know, for the explanation's {product}.
+PROTOCOL_NAMES: dict[str, str] = {
+    "ike": N_("IKEv2/IPsec (UDP 500)"),
+    "ike-natt": N_("IKEv2/IPsec NAT-T (UDP 4500)"),
+    "openvpn-udp": N_("OpenVPN over UDP"),
+    "openvpn-tcp": N_("OpenVPN over TCP"),
+    "pptp": N_("PPTP"),
+    "sstp": N_("SSTP (Microsoft VPN over HTTPS)"),
+    "wireguard": N_("WireGuard"),
+}
+
+
+def vpn_protocol_name(protocol: str | None, default: str = "") -> str:
+    """The name people know for a VPN protocol code ("openvpn-udp" -> "OpenVPN over UDP"), translated."""
+    if protocol in PROTOCOL_NAMES:
+        return _(PROTOCOL_NAMES[protocol])
+    return protocol or default

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import idna
 
-from .config import MODES, PortSpec, VpnSpec
+from .config import MODES, PROTOCOLS, PortSpec, VpnSpec
 from .i18n import N_, _
 
 
@@ -133,7 +133,6 @@ def parse_port(text: str) -> PortSpec:
 
 def parse_vpn(text: str) -> tuple[str, tuple[VpnSpec, ...]]:
     """``HOST`` (every protocol on its usual port) or ``HOST:PROTOCOL[:PORT]``."""
-    from .probe.vpn import PROTOCOLS
 
     text = text.strip()
     host_part, protocol, port_text = text, "", ""

@@ -137,7 +137,7 @@ class DiagnosisRunner(QObject):
 
         @contextlib.contextmanager
         def setup() -> Iterator[tuple[RunConfig, Network | None]]:
-            from ..simnet.scenarios import start_scenario
+            from ..demo import start_scenario
 
             with start_scenario(name) as sim:
                 yield sim.demo_config(timeout=timeout), sim.network

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..causes import CAUSES, title
+from ..config import vpn_protocol_name
 from ..i18n import N_, _, ngettext
 from ..records import Check, Step
 from ..report.model import MODE_WORDS, Report, with_words
@@ -89,12 +90,7 @@ def connection_words(check: Check) -> tuple[str, str]:
     if check.kind == "dns":
         return _("Mail server"), _("found from your address")
     if check.kind == "vpn":
-        try:
-            from ..probe.vpn import PROTOCOL_NAMES
-
-            name = _(PROTOCOL_NAMES.get(check.protocol or "", check.protocol or "VPN"))
-        except ImportError:
-            name = check.protocol or "VPN"
+        name = vpn_protocol_name(check.protocol, "VPN")
         return name, _("VPN, port {port}").format(port=check.port)
     mode = _(MODE_WORDS.get(check.mode or "", check.mode or ""))
     return _("Port {port}").format(port=check.port), mode

@@ -336,7 +336,9 @@ class MainWindow(QMainWindow):
             self._set_details_visible(True)
 
     def _load_scenarios(self) -> None:
-        from ..simnet.scenarios import SCENARIOS
+        from ..demo import scenarios
+
+        SCENARIOS = scenarios()
 
         self._scenarios = dict(SCENARIOS)
         self.scenario.blockSignals(True)

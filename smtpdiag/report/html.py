@@ -23,6 +23,7 @@ import html
 import re
 
 from ..causes import CAUSES, light_word, title, where_word
+from ..config import vpn_protocol_name
 from ..i18n import N_, _
 from ..records import Check, Step
 from ..textsafe import plain
@@ -67,12 +68,7 @@ def port_words(check: Check) -> str:
 
 
 def protocol_name(protocol: str | None) -> str:
-    try:
-        from ..probe.vpn import PROTOCOL_NAMES
-
-        return _(PROTOCOL_NAMES.get(protocol or "", protocol or ""))
-    except ImportError:
-        return protocol or ""
+    return vpn_protocol_name(protocol)
 
 
 def cause_title(code: str) -> str:

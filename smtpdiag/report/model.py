@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import __version__
 from ..causes import FINDING_TEXTS, explain, finding_words, port_list, port_words
-from ..config import RunConfig
+from ..config import RunConfig, vpn_protocol_name
 from ..host.environment import environment
 from ..i18n import _, current_language, ngettext
 from ..records import Check, TranscriptLine
@@ -51,12 +51,7 @@ def with_words(check: Check) -> Check:
     if check.tls and check.tls.intercepted_by:
         context["product"] = check.tls.intercepted_by
     if check.kind == "vpn" and "product" not in context:
-        try:
-            from ..probe.vpn import PROTOCOL_NAMES
-
-            context["product"] = _(PROTOCOL_NAMES.get(check.protocol or "", check.protocol or ""))
-        except ImportError:
-            context["product"] = check.protocol or ""
+        context["product"] = vpn_protocol_name(check.protocol)
     if check.cause == "ip_family_partial":
         # The families by name: the one shown worked, the other did not.
         failed = [a.family for a in check.attempts if a.family in ("ipv4", "ipv6") and a.address != check.address]

@@ -28,7 +28,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from ...i18n import N_
+from ...config import PROTOCOL_NAMES, PROTOCOLS
 from ...net import Network, ProbeError, describe
 from ...records import Step, TranscriptLine
 from .ike import probe_ike
@@ -39,28 +39,6 @@ from .sstp import probe_sstp
 from .wireguard import probe_wireguard
 
 __all__ = ["PROTOCOLS", "PROTOCOL_NAMES", "probe_vpn"]
-
-# name -> (transport, default port), in display order.
-PROTOCOLS: dict[str, tuple[str, int]] = {
-    "ike": ("udp", 500),
-    "ike-natt": ("udp", 4500),
-    "openvpn-udp": ("udp", 1194),
-    "openvpn-tcp": ("tcp", 1194),
-    "pptp": ("tcp", 1723),
-    "sstp": ("tcp", 443),
-    "wireguard": ("udp", 51820),
-}
-
-# The product names people know, for the explanation's {product}.
-PROTOCOL_NAMES: dict[str, str] = {
-    "ike": N_("IKEv2/IPsec (UDP 500)"),
-    "ike-natt": N_("IKEv2/IPsec NAT-T (UDP 4500)"),
-    "openvpn-udp": N_("OpenVPN over UDP"),
-    "openvpn-tcp": N_("OpenVPN over TCP"),
-    "pptp": N_("PPTP"),
-    "sstp": N_("SSTP (Microsoft VPN over HTTPS)"),
-    "wireguard": N_("WireGuard"),
-}
 
 _SIMPLE_PROBES: dict[str, Callable[[Network, str, int, float, ProbeSession], ProbeOutcome]] = {
     "openvpn-udp": probe_openvpn_udp,

@@ -1,0 +1,30 @@
+"""The one door from the product to the simulated network (``smtpdiag.simnet``).
+
+The faces (``smtpdiag demo``, the window's practice mode) reach the simulated
+world only through these two functions; nothing else in the product imports
+``smtpdiag.simnet`` (an import-linter contract in pyproject.toml holds it).  Tests
+may use simnet directly.  Importing this module is cheap: the simulated servers
+(aiosmtpd, trustme) load when a scenario starts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .simnet.scenarios import RunningScenario, Scenario
+
+
+def scenarios() -> dict[str, Scenario]:
+    """The practice situations by name, in the order they are offered."""
+    from .simnet.scenarios import SCENARIOS
+
+    return SCENARIOS
+
+
+def start_scenario(name: str) -> RunningScenario:
+    """Start scenario *name*'s world; use it as a context manager (``with ... as sim``):
+    ``sim.network`` is the network to check on, ``sim.demo_config(timeout=...)`` the run."""
+    from .simnet.scenarios import start_scenario as start
+
+    return start(name)
