@@ -684,3 +684,32 @@ def test_the_vpn_field_adds_rows_for_each_vpn_protocol(qtbot, make_window):  # t
     assert [r["word"] for r in shown] == ["Problem", "OK", "Problem"]
     assert shown[1]["status"] == title("vpn_reachable")
     assert "stay silent to strangers" in str(shown[2]["meaning"])
+
+
+def test_demo_switching_clears_results_header_and_title_stay(qtbot, make_window):  # type: ignore[no-untyped-def]
+    """Another practice situation clears the last one's rows and disables Copy/Save; the
+    header keeps one height in every state and the title never changes name."""
+    window = make_window("demo")
+    heights = {"idle": window.banner.height()}
+    titles = {window.windowTitle()}
+    assert window.select_scenario("mobile-2012")
+    with qtbot.waitSignal(window.runner.finished, timeout=15000):
+        qtbot.mouseClick(window.check_button, Qt.MouseButton.LeftButton)
+        heights["running"] = window.banner.height()
+        titles.add(window.windowTitle())
+    heights["result"] = window.banner.height()
+    titles.add(window.windowTitle())
+    assert window.model.rowCount() > 0 and window.copy_button.isEnabled() and window.save_button.isEnabled()
+    assert window.select_scenario("healthy")
+    assert window.model.rowCount() == 0
+    assert not window.copy_button.isEnabled() and not window.save_button.isEnabled()
+    assert not window.copy_action.isEnabled() and not window.save_action.isEnabled()
+    assert window.banner.headline.text() == "Practice mode"
+    heights["switched"] = window.banner.height()
+    titles.add(window.windowTitle())
+    assert len(set(heights.values())) == 1, heights
+    assert titles == {"Practice mode"}
+    # the whole result stays readable in that height (it scrolls rather than being cut)
+    window.banner.show_message("x", "word " * 400, "advice " * 100, light="red")
+    assert window.banner.height() == heights["idle"]
+    qtbot.waitUntil(lambda: window.banner.text_area.verticalScrollBar().maximum() > 0, timeout=2000)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -110,12 +111,32 @@ class Banner(QFrame):
         progress_row.addWidget(self.progress_text)
         text.addWidget(self.progress_row)
 
+        # The header keeps one height in every state (idle, running, result, error): the
+        # text column scrolls in the rare case it needs more room than that.
+        text.addStretch(1)
+        column = QWidget()
+        column.setLayout(text)
+        column.setAutoFillBackground(False)
+        self.text_area = QScrollArea(self)
+        self.text_area.setWidget(column)
+        self.text_area.setWidgetResizable(True)
+        self.text_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.text_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.text_area.viewport().setAutoFillBackground(False)
+        self.text_area.setAccessibleName(_("Overall result"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(16)
         layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(text, 1)
+        layout.addWidget(self.text_area, 1)
         self._set_progress_visible(False)
+        self.setFixedHeight(self.fixed_height())
+
+    def fixed_height(self) -> int:
+        """Room for a two-line headline, the context line and seven lines of summary and advice."""
+        body = self.fontMetrics().lineSpacing()
+        head = self.headline.fontMetrics().lineSpacing()
+        return 14 + 2 * head + 4 + body + 2 + 7 * body + 3 * 4 + 14 + 4
 
     # -- states ------------------------------------------------------------------------------
     def show_message(self, headline: str, summary: str, advice: str = "", context: str = "",

@@ -68,7 +68,7 @@ class RunView(QObject):
         else:
             summary = _("Trying every way a mail program can connect.")
         w.banner.show_running(_("Checking {target}…").format(target=target), summary)
-        w.setWindowTitle(target)
+        w.set_title(target)
         w.check_button.setText(_("Cancel"))
         w.check_button.setAccessibleName(_("Cancel"))
         self._elapsed.start()

@@ -91,6 +91,8 @@ class MainWindow(QMainWindow):
         self._scenarios: dict[str, object] = {}
 
         self.setWindowTitle("")  # Qt shows the application's name; titles below add what is shown
+        if mode == "demo":
+            self.setWindowTitle(_("Practice mode"))
         self.setWindowIcon(lights.app_icon())
         self.setAcceptDrops(True)
         self._build_actions()
@@ -441,10 +443,10 @@ class MainWindow(QMainWindow):
         created = format_created(report.created)
         if path:
             context = _("Saved report · {target} · made {created}").format(target=target, created=created)
-            self.setWindowTitle(os.path.basename(path))
+            self.set_title(os.path.basename(path))
         else:
             context = _("{target} · checked {created}").format(target=target, created=created)
-            self.setWindowTitle(target)
+            self.set_title(target)
         if report.environment.get("vpn_active"):
             names = ", ".join(str(n) for n in report.environment.get("vpn_interfaces") or [])
             if names:
@@ -496,6 +498,11 @@ class MainWindow(QMainWindow):
                 self.results.selectRow(0)
             self._refresh_details()
 
+    def set_title(self, text: str) -> None:
+        """The window title: the checked server or the report file; in practice mode always
+        "Practice mode", whichever situation runs (the title never flips between names)."""
+        self.setWindowTitle(_("Practice mode") if self.mode == "demo" else text)
+
     @Slot(int)
     def _scenario_changed(self, index: int) -> None:
         name = self.scenario.itemData(index)
@@ -503,7 +510,14 @@ class MainWindow(QMainWindow):
         description = _(getattr(scenario, "description", "")) if scenario else ""
         self.scenario_description.setText(description)
         if not self.running and self.mode == "demo":
+            # Another situation: the previous one's results go, and so do Copy and Save.
+            self.report = None
+            self.report_path = None
+            self.model.clear()
+            self.details.show_nothing()
+            self.statusBar().clearMessage()
             self._show_idle()
+            self.update_actions()
 
     def _current_row_changed(self, *_args: object) -> None:
         self._refresh_details()
