@@ -24,7 +24,7 @@ from .causes import CAUSES
 from .config import KNOWN_CONTROL_PORTS, PortSpec, RunConfig, VpnSpec
 from .net import Network, ProbeError
 from .probe.discover import DISCOVERY_CHECK_ID, discover, discovery_check, planned_check
-from .probe.login import choose_login, encrypted_and_verified
+from .probe.login import choose_login, encrypted_and_verified, login_secrets, scrub_after_login
 from .probe.smtp import ProbeSettings, probe_smtp, skipped_auth_step
 from .records import Attempt, Check, Step, TranscriptLine, internal_error_attempt
 from .report import model as reportmod
@@ -480,7 +480,8 @@ class Diagnosis:
             why = f"{failed.step}: {failed.detail}" if failed else "it did not get that far"
             auth = skipped_auth_step(f"login not tried: the new connection for the login failed at {why}")
         self.on_event(StepRecorded(check.id, auth))
-        return auth, result.transcript
+        # A hostile server may echo the login after it too (in its answer to QUIT).
+        return auth, scrub_after_login(result.transcript, login_secrets(c.user or "", c.password or ""))
 
     # -- verdicts --------------------------------------------------------------------
     def _offline(self, report: reportmod.Report) -> reportmod.Report:

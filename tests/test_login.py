@@ -188,6 +188,14 @@ def serve(tls_files: dict[str, Any]) -> Iterator[Any]:
                 spec.received.extend(data)
                 super().data_received(data)
 
+            async def smtp_QUIT(self, arg: str) -> None:
+                if spec.echo and spec.auth_commands:  # a hostile server echoes the login again at goodbye
+                    token = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()
+                    await self.push(f"221 Bye {token} {PASSWORD}")
+                    self.transport.close()  # type: ignore[union-attr]
+                    return
+                await super().smtp_QUIT(arg)
+
         class RecordingController(Controller):
             def factory(self) -> SMTP:
                 return RecordingSMTP(self.handler, **self.SMTP_kwargs)
@@ -317,6 +325,8 @@ def test_a_server_echoing_the_login_puts_no_password_into_any_report(serve: Any,
     assert (check.light, check.cause) == ("red", "auth_failed")
     received = [t for t in check.transcript if t.dir == "recv" and t.text.startswith("535")]
     assert received and all(t.text == "535 5.7.8 <redacted>" for t in received)
+    goodbye = [t for t in check.transcript if t.dir == "recv" and t.text.startswith("221")]
+    assert goodbye[-1].text == "221 Bye <redacted> <redacted>"  # the echo in the answer to QUIT is scrubbed too
     assert_password_nowhere(report, PASSWORD)
 
 

@@ -201,6 +201,19 @@ def _decodes_to_secret(token: str, secrets: Sequence[str]) -> bool:
     return False
 
 
+def login_secrets(user: str, password: str) -> list[str]:
+    """What a login sends that could reveal the password: the password and its base64 forms."""
+    return [password, _b64(password.encode("utf-8", "surrogateescape")),
+            _b64(f"\0{user}\0{password}".encode("utf-8", "surrogateescape"))]
+
+
+def scrub_after_login(transcript: Sequence[Any], secrets: Sequence[str]) -> tuple[Any, ...]:
+    """The transcript with every line the server sent scrubbed (:func:`scrub`): a hostile
+    server may echo the login later too (in its answer to QUIT)."""
+    return tuple(replace(t, text=scrub(t.text, secrets)) if getattr(t, "dir", None) == "recv" else t
+                 for t in transcript)
+
+
 def scrub(text: str, secrets: Sequence[str]) -> str:
     """*text* (a reply the server sent during AUTH) without anything that could carry a secret:
     a word containing part of the password or of a token we sent, a word that decodes
