@@ -19,6 +19,7 @@ def run(*args: str, env: dict[str, str] | None = None, timeout: float = 30) -> s
     full_env = dict(os.environ)
     full_env.pop("SMTPDIAG_PASSWORD", None)
     full_env["LANGUAGE"] = "en"  # the words asserted below are the English ones
+    full_env["SMTPDIAG_HOME"] = str(ROOT / "tests" / "fixtures" / "accounts" / "empty-home")  # never the user's
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "smtpdiag", *args], capture_output=True, text=True,
                           timeout=timeout, env=full_env, stdin=subprocess.DEVNULL, cwd=ROOT)

@@ -67,6 +67,7 @@ def private_log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     """Runs are logged: into this test's folder, never the user's."""
     folder = tmp_path / "logs"
     monkeypatch.setenv("SMTPDIAG_LOG_DIR", str(folder))
+    monkeypatch.setenv("SMTPDIAG_HOME", str(tmp_path / "home"))  # mail programs: an empty home, never the user's
     yield folder
     from smtpdiag.report.logs import stop_logging
 

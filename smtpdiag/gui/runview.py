@@ -135,6 +135,7 @@ class RunView(QObject):
             w.banner.show_message(_("Check stopped"), _("The check stopped before it began."),
                                   _("Press Check to start again."), self.target, light="grey")
             return
+        w.mail.finish(report)  # the mail programs' block, before anything shows the report
         w.show_report(report)
         if was_running:
             self._compare_with_previous_run(report)

@@ -58,6 +58,7 @@ from .banner import Banner
 from .bridge import DiagnosisRunner
 from .details import DetailsPane
 from .dialogs import LightsHelpDialog, show_about
+from .mailprograms import MailPrograms
 from .options import AdvancedOptions
 from .reportactions import ReportActions
 from .reportfiles import format_created
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self._build_central()
         self._restore()
         self._apply_mode()
+        self.mail.load()
         self._show_idle()
         self.update_actions()
 
@@ -161,6 +163,8 @@ class MainWindow(QMainWindow):
         input_layout = QVBoxLayout(self.input_area)
         input_layout.setContentsMargins(0, 0, 0, 0)
         input_layout.setSpacing(4)
+        self.mail = MailPrograms(self, central)  # the mail programs on this computer (issue 15)
+        input_layout.addWidget(self.mail.targets)
         self.target_label = QLabel(_("&Your mail server or e-mail address"), self.input_area)
         input_layout.addWidget(self.target_label)
         row = QHBoxLayout()
@@ -243,6 +247,7 @@ class MainWindow(QMainWindow):
         self.advanced.submitted.connect(self.start_check)
         input_layout.addWidget(self.advanced)
         layout.addWidget(self.input_area)
+        layout.addWidget(self.mail.panel)
 
         # -- results and details ------------------------------------------------------------------
         self.model = ResultsModel(self)
@@ -374,6 +379,7 @@ class MainWindow(QMainWindow):
             name = self.scenario.currentData()
             if not name:
                 return False
+            self.mail.begin_demo(self._scenarios.get(str(name)))
             self.runner.start_scenario(str(name), self.demo_timeout)
             self.run.begin(_(getattr(self._scenarios.get(name), "title", name)), has_controls=True)
             return True
@@ -385,6 +391,7 @@ class MainWindow(QMainWindow):
         except UsageError as exc:
             self.show_error(str(exc), in_advanced=self._target_is_valid(text))
             return False
+        config = self.mail.config_for(config)
         self._remember_target(text)
         self.advanced.save(self.settings)
         self.runner.start(config, self.network)
@@ -438,6 +445,7 @@ class MainWindow(QMainWindow):
         self.report_path = path
         selected = self._selected_check_id()
         self.model.show_report(report)
+        self.mail.show_report(report)
         self.results.setColumnHidden(COL_OTHERS, not self.model.has_controls())
         target = str(report.input.get("target", ""))
         created = format_created(report.created)
