@@ -9,7 +9,7 @@ may use simnet directly.  Importing this module is cheap: the simulated servers
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .simnet.scenarios import RunningScenario, Scenario
@@ -28,3 +28,13 @@ def start_scenario(name: str) -> RunningScenario:
     from .simnet.scenarios import start_scenario as start
 
     return start(name)
+
+
+def mail_accounts(name: str) -> tuple[Any, ...]:
+    """The built-in example mail programs of scenario *name* (issue 15; never the user's own)."""
+    scenario = scenarios().get(name)
+    if scenario is None or not scenario.mail_programs:
+        return ()
+    from .simnet.demo_mail_programs import demo_accounts
+
+    return demo_accounts()

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -152,14 +152,12 @@ class MailPrograms:
         self.panel.show_report(None)
         return with_accounts(config, self.accounts) if self.accounts else config
 
-    def begin_demo(self, scenario: Any) -> None:
+    def begin_demo(self, name: str) -> None:
         """A demo run starts: its scenario's built-in example accounts (never the user's)."""
-        self._run_accounts = ()
-        self.panel.show_report(None)
-        if getattr(scenario, "mail_programs", False):
-            from ..simnet.demo_mail_programs import demo_accounts
+        from ..demo import mail_accounts
 
-            self._run_accounts = demo_accounts()
+        self.panel.show_report(None)
+        self._run_accounts = mail_accounts(name)
 
     def finish(self, report: Report) -> None:
         """Fill the finished run's ``mail_programs`` (before the window shows it)."""

@@ -379,7 +379,7 @@ class MainWindow(QMainWindow):
             name = self.scenario.currentData()
             if not name:
                 return False
-            self.mail.begin_demo(self._scenarios.get(str(name)))
+            self.mail.begin_demo(str(name))
             self.runner.start_scenario(str(name), self.demo_timeout)
             self.run.begin(_(getattr(self._scenarios.get(name), "title", name)), has_controls=True)
             return True
