@@ -261,3 +261,19 @@ def test_what_means_no_route_per_system(code: int | None, platform: str, no_rout
 
 def test_loopback_has_a_route() -> None:
     assert Network().has_route("127.0.0.1", 25)
+
+
+@pytest.mark.gui
+def test_the_window_says_when_the_time_limit_is_too_short_for_windows(qtbot):  # type: ignore[no-untyped-def]
+    from smtpdiag.gui.options import AdvancedOptions
+
+    set_language("en")
+    windows, linux = AdvancedOptions(platform="win32"), AdvancedOptions(platform="linux")
+    for widget in (windows, linux):
+        qtbot.addWidget(widget)
+        widget.show()
+        widget.timeout.setValue(1.0)
+    assert windows.timeout_hint.isVisible() and "2.5 seconds" in windows.timeout_hint.text()
+    assert not linux.timeout_hint.isVisible()
+    windows.timeout.setValue(3.0)
+    assert not windows.timeout_hint.isVisible()

@@ -9,6 +9,7 @@ it is never written to QSettings, a log or a report.
 from __future__ import annotations
 
 import re
+import sys
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ..config import DEFAULT_CONTROLS, DEFAULT_PORTS, RunConfig
 from ..i18n import _
+from ..net import connect_budget
 from ..options import CheckOptions, UsageError, build_config
 
 _SPLIT = re.compile(r"[\s,;]+")
@@ -49,8 +51,9 @@ class AdvancedOptions(QWidget):
     changed = Signal()
     submitted = Signal()  # Enter in one of the fields: start the check
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, platform: str = sys.platform) -> None:
         super().__init__(parent)
+        self._platform = platform
         form = QFormLayout(self)
         form.setContentsMargins(20, 4, 0, 4)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -84,6 +87,14 @@ class AdvancedOptions(QWidget):
         self.timeout.setSuffix(_(" seconds"))
         self.timeout.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         form.addRow(_("&Time limit for each step:"), self.timeout)
+        # Windows reports a refusal only after retrying (net.connect_budget): say so
+        # when the limit is shorter than what a connection attempt really waits.
+        self.timeout_hint = QLabel(self)
+        self.timeout_hint.setEnabled(False)  # secondary text colour, as the ports hint
+        self.timeout_hint.setWordWrap(True)
+        form.addRow("", self.timeout_hint)
+        self.timeout.valueChanged.connect(self._update_timeout_hint)
+        self._update_timeout_hint(self.timeout.value())
 
         self.vpn = QLineEdit(self)
         self.vpn.setPlaceholderText(_("optional, e.g. vpn.example.com, or vpn.example.com:openvpn-tcp:443 "
@@ -218,6 +229,15 @@ class AdvancedOptions(QWidget):
         settings.setValue(KEY_TIMEOUT, float(self.timeout.value()))
         settings.setValue(KEY_VPN, self.vpn.text().strip())
         settings.setValue(KEY_CA_FILE, self.ca_file.text().strip())
+
+    @Slot(float)
+    def _update_timeout_hint(self, value: float) -> None:
+        budget = connect_budget(value, self._platform)
+        self.timeout_hint.setText(_(
+            "Windows reports a refused connection only after about 2 seconds, so each "
+            "connection attempt waits {budget} seconds.").format(budget=f"{budget:g}")
+            if budget > value else "")
+        self.timeout_hint.setVisible(budget > value)
 
     def _choose_ca_file(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(

@@ -21,6 +21,7 @@ server`` line in ``scutil --nwi``.  Tests feed recorded outputs
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import subprocess
 import sys
@@ -203,8 +204,9 @@ def parse_apple_languages(text: str) -> list[str]:
 def _run(*argv: str) -> str:  # pragma: no cover - runs on macOS only
     if sys.platform != "darwin":
         raise OSError(f"{argv[0]} is read on macOS only")
+    env = {"LC_ALL": "C", "PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "HOME": os.environ.get("HOME", "")}
     done = subprocess.run(argv, capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
-                          check=False, env={"LC_ALL": "C", "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"})
+                          check=False, env=env)
     return done.stdout
 
 
