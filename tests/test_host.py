@@ -212,7 +212,11 @@ def test_local_vpn_state_on_a_mac_reads_its_commands(monkeypatch: pytest.MonkeyP
 
 
 def test_a_failing_reader_gives_no_vpn_not_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hostvpn, "PLATFORM", "win32")  # the ctypes reader refuses off Windows
+    def refuse() -> list[dict[str, object]]:
+        raise OSError(232, "GetAdaptersAddresses failed")  # ERROR_NO_DATA
+
+    monkeypatch.setattr(windows, "read_adapters", refuse)
+    monkeypatch.setattr(hostvpn, "PLATFORM", "win32")
     assert hostvpn.local_vpn_state() == {"vpn_active": False, "interfaces": [],
                                          "default_route_via_vpn": None}
 

@@ -22,7 +22,7 @@ from typing import Self
 import pytest
 from cryptography import x509
 
-from smtpdiag.net import ProbeError
+from smtpdiag.net import ProbeError, connect_budget
 from smtpdiag.simnet import certs, raw
 from smtpdiag.simnet.certs import CertKind
 from smtpdiag.simnet.network import SimNetwork
@@ -400,7 +400,8 @@ def test_drop_times_out_quickly(world: SimServers) -> None:
     with pytest.raises(ProbeError) as caught:
         net.open_tcp("192.0.2.25", 25, 0.5)
     assert caught.value.failure == "timeout"
-    assert 0.45 < time.monotonic() - started < 1.0
+    budget = connect_budget(0.5)  # on Windows at least 2.5 s, as a real connect there
+    assert budget - 0.05 < time.monotonic() - started < budget + 0.5
     # cancelling is noticed at once
     cancel = threading.Event()
     threading.Timer(0.1, cancel.set).start()
@@ -722,7 +723,8 @@ def test_mobile_2012_hits_every_server_the_same_way() -> None:
             started = time.monotonic()
             with pytest.raises(ProbeError) as caught:
                 sim.network.open_tcp(ADDRESSES[host][0], 25, 0.3)
-            assert caught.value.failure == "timeout" and time.monotonic() - started < 1.0
+            assert caught.value.failure == "timeout"
+            assert time.monotonic() - started < connect_budget(0.3) + 0.7
         with pytest.raises(ConnectionRefusedError):
             Client(sim.endpoint(TARGET, 2525))
         with Client(sim.endpoint(CONTROLS[0], 2525)) as c:

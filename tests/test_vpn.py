@@ -15,6 +15,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -623,7 +624,8 @@ def test_local_state_from_a_fake_linux(tmp_path: Path, monkeypatch: pytest.Monke
 def test_local_state_of_this_machine_is_fast_and_well_formed() -> None:
     started = time.perf_counter()
     state = local.local_vpn_state()
-    assert time.perf_counter() - started < 0.05
+    # Linux reads a few files; macOS runs four small commands (ifconfig, scutil, route x2).
+    assert time.perf_counter() - started < (2.0 if sys.platform == "darwin" else 0.05)
     assert set(state) == {"vpn_active", "interfaces", "default_route_via_vpn"}
     assert isinstance(state["vpn_active"], bool) and isinstance(state["interfaces"], list)
     assert state["default_route_via_vpn"] in (True, False, None)
