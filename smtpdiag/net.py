@@ -1,12 +1,17 @@
 """The transport: real sockets, and the one place where socket errors become failures.
 
-:class:`Network` is what the probes use to resolve names and open connections.
-The simulated network (``smtpdiag.simnet``) subclasses it to map its made-up
-public addresses onto loopback servers; everything else is the same code path.
+    Network              resolve names, look up DNS records, open connections
+    └── open_stream()    -> Stream
+    Stream               one connection: recv / send with a deadline, start_tls, close;
+                         cancel-aware (waits in slices of SLICE seconds)
+    failure_of(exc)      the one error map (CONTRACT.md section 5): every OSError and
+                         SSLError any probe meets becomes a failure word here, once
+    ProbeError           what the transport raises: ``failure`` + ``detail``
+    └── CertificateRejected   the verifier refused the certificate (keeps its error)
 
-Failure vocabulary produced here (see ``verdict.STEP_FAILURES``):
-``timeout``, ``refused``, ``unreachable``, ``reset``, ``eof``, ``nxdomain``,
-``dns_error``, ``cancelled``.
+The simulated network (``smtpdiag.simnet``) subclasses :class:`Network` to map
+its made-up public addresses onto loopback servers; everything else is the same
+code path.  Failure words are :class:`~smtpdiag.records.Failure` members.
 """
 
 from __future__ import annotations
@@ -50,6 +55,136 @@ class ProbeError(Exception):
         super().__init__(detail or failure)
         self.failure = failure
         self.detail = detail or failure
+
+
+class CertificateRejected(ProbeError):
+    """The TLS handshake completed but the certificate was not accepted.
+
+    ``failure`` is the verifier's word from :func:`failure_of`; ``error`` is the
+    verifier's own exception, for the per-system tables that refine it
+    (``probe.tls.certificate_failure``), and ``verify_message`` its sentence.
+    """
+
+    def __init__(self, error: ssl.SSLCertVerificationError) -> None:
+        self.error = error
+        self.verify_message = str(getattr(error, "verify_message", "") or error)
+        super().__init__(failure_of(error), self.verify_message)
+
+
+# Longest time any wait blocks before looking at the cancel event again.
+SLICE = 0.1
+
+
+class Stream:
+    """One connection a probe talks over: TCP, then perhaps TLS on the same socket.
+
+    Every wait ends at the caller's *deadline* (a ``time.monotonic()`` value) and
+    looks at *cancel* at least every :data:`SLICE` seconds.  Every OSError and
+    SSLError becomes a :class:`ProbeError` through :func:`failure_of`, here and
+    nowhere else: ``recv`` and ``send`` raise ``timeout``, ``reset``, ``eof``,
+    ``unreachable``, ``local_blocked``, ``cancelled`` (or ``unknown``);
+    ``start_tls`` also ``not_tls``, ``version``, ``failed``, and
+    :class:`CertificateRejected`.
+    """
+
+    def __init__(self, sock: socket.socket, cancel: threading.Event | None = None) -> None:
+        self.sock = sock
+        self.cancel = cancel or threading.Event()
+        self.tls = False
+
+    # -- waiting -------------------------------------------------------------------
+    def _remaining(self, deadline: float, what: str) -> float:
+        if self.cancel.is_set():
+            raise ProbeError("cancelled", "cancelled")
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ProbeError("timeout", what)
+        return remaining
+
+    @staticmethod
+    def _mapped(exc: BaseException) -> ProbeError:
+        return ProbeError(failure_of(exc), describe(exc))
+
+    # -- reading and writing ---------------------------------------------------------
+    def recv(self, deadline: float, size: int = 4096, what: str = "no answer in time") -> bytes:
+        """Some bytes (at most *size*); ``eof`` when the other side closed."""
+        while True:
+            remaining = self._remaining(deadline, what)
+            self.sock.settimeout(min(SLICE, remaining))
+            try:
+                data = self.sock.recv(size)
+            except (TimeoutError, ssl.SSLWantReadError):
+                continue
+            except (OSError, ssl.SSLError) as exc:  # SSLError is an OSError; named for the reader
+                raise self._mapped(exc) from None
+            if not data:
+                raise ProbeError("eof", "the other side closed the connection")
+            return data
+
+    def send(self, data: bytes, deadline: float, what: str = "could not send in time") -> None:
+        """Send all of *data* (small: a command line, a request) before *deadline*."""
+        remaining = self._remaining(deadline, what)
+        self.sock.settimeout(remaining)
+        try:
+            self.sock.sendall(data)
+        except TimeoutError:
+            raise ProbeError("timeout", what) from None
+        except (OSError, ssl.SSLError) as exc:
+            raise self._mapped(exc) from None
+
+    # -- TLS -----------------------------------------------------------------------
+    def start_tls(self, context: ssl.SSLContext, server_hostname: str | None, deadline: float) -> None:
+        """The TLS handshake on this connection, in slices (cancel, *deadline*).
+
+        A reset or close at any byte of it (even before the ClientHello could
+        leave: ``wrap_socket`` itself reads to learn why a cut socket has no
+        peer) is ``reset`` / ``eof``, never an exception that escapes.
+        """
+        try:
+            tls_sock = context.wrap_socket(self.sock, server_hostname=server_hostname,
+                                           do_handshake_on_connect=False)
+        except (OSError, ssl.SSLError) as exc:
+            raise self._mapped(exc) from None
+        self.sock = tls_sock
+        self.tls = True
+        what = "the encryption handshake did not finish in time"
+        while True:
+            remaining = self._remaining(deadline, what)
+            tls_sock.settimeout(min(SLICE, remaining))
+            try:
+                tls_sock.do_handshake()
+                return
+            except ssl.SSLCertVerificationError as exc:
+                raise CertificateRejected(exc) from None
+            except (TimeoutError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                continue
+            except (OSError, ssl.SSLError) as exc:
+                raise self._mapped(exc) from None
+
+    @property
+    def tls_socket(self) -> ssl.SSLSocket | None:
+        return self.sock if isinstance(self.sock, ssl.SSLSocket) else None
+
+    def tls_version(self) -> str | None:
+        tls = self.tls_socket
+        return tls.version() if tls else None
+
+    def cipher_name(self) -> str | None:
+        tls = self.tls_socket
+        cipher = tls.cipher() if tls else None
+        return cipher[0] if cipher else None
+
+    def local_address(self) -> str | None:
+        try:
+            return str(self.sock.getsockname()[0])
+        except OSError:
+            return None
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
 
 
 # Windows answers a TCP RST by sending the SYN again (twice, half a second and a
@@ -443,6 +578,11 @@ class Network:
             sock.close()
             raise ProbeError(failure_of(exc), describe(exc)) from None
         return sock
+
+    def open_stream(self, address: str, port: int, timeout: float,
+                    cancel: threading.Event | None = None) -> Stream:
+        """A :class:`Stream` over a new TCP connection (see :meth:`open_tcp`)."""
+        return Stream(self.open_tcp(address, port, timeout, cancel), cancel)
 
     def has_route(self, address: str, port: int) -> bool:
         """Whether this computer has a route toward *address* at all.

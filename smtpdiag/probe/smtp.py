@@ -1,17 +1,26 @@
 """One SMTP check of one address and port: connect, greeting, EHLO, STARTTLS,
 TLS handshake, certificate, EHLO after TLS, and an optional login.
 
+    SmtpProbe             the dialog, step by step (this module)
+    ├── reply.SmtpSession replies and transcript over a net.Stream (one per connection)
+    ├── second_look       the looks a failed step takes to say more (certificate, plain text)
+    └── login.log_in      the login (owned by the login code; called from _auth below)
+
 The probe records what it sees as :class:`~smtpdiag.records.Step` values with
-failure/finding words; it does not decide causes (that is ``verdict``).  Every
-read has a deadline and a size limit, and waits in short slices so that a
-cancelled run stops within a fraction of a second.  No mail is ever sent:
-the only commands are EHLO, STARTTLS, AUTH and QUIT.
+failure/finding words; it does not decide causes (that is ``verdict``).  Socket
+and TLS errors reach it only as :class:`~smtpdiag.net.ProbeError` from the
+stream, already mapped by ``net.failure_of``.
+
+Budget: every step may wait at most the run's timeout (``SmtpSession.deadline``,
+moved at the start of each step), whatever it does inside: the silent-greeting
+poke, the TLS 1.0/1.1 retry and the second looks all fit in the step they
+belong to.  A check therefore ends within (number of its steps) x timeout.  No
+mail is ever sent: the only commands are EHLO, STARTTLS, AUTH and QUIT.
 """
 
 from __future__ import annotations
 
 import re
-import socket
 import ssl
 import threading
 import time
@@ -20,169 +29,20 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..login_policy import oauth_only
-from ..net import Network, ProbeError, describe, failure_of
-from ..records import Attempt, CertInfo, Step, TlsInfo, TranscriptLine, internal_error_attempt
+from ..net import CertificateRejected, Network, ProbeError
+from ..records import Attempt, Step, TlsInfo, TranscriptLine, internal_error_attempt
+from . import second_look
 from . import tls as tlsmod
 from .login import log_in
-from .tls_inspect import capture_certificate
+from .reply import Reply, SmtpSession
 
-MAX_LINE = 2048  # RFC 5321 allows 512; be lenient, but bounded
-MAX_REPLY_LINES = 200
-SLICE = 0.1  # seconds between cancel checks while waiting
-_REPLY_LINE = re.compile(rb"^(\d{3})([ -]|$)")
-# The start of an SMTP reply (a slow server dripping "22"): still a greeting, just late.
-_REPLY_PREFIX = re.compile(rb"^(\d{1,3}|\d{3}[ -][^\r\n]*)$")
 # A Cisco PIX/ASA "mask-banner" greeting: asterisks, with a few digits left standing
 # ("220 ******************2*0**0*0**0***0****"), nothing else.
 _MASKED_BANNER = re.compile(r"^[\s*\d]*$")
 _MASKED_EXTENSION = re.compile(r"^X{6,}A?$", re.IGNORECASE)
-
-
-class Cancelled(Exception):
-    pass
-
-
-@dataclass
-class Reply:
-    code: int
-    lines: list[str]
-
-    @property
-    def text(self) -> str:
-        return " ".join(self.lines)
-
-
-@dataclass
-class Session:
-    """One connection's reads and writes, with the transcript they leave."""
-
-    sock: socket.socket
-    started: float
-    cancel: threading.Event
-    timeout: float
-    transcript: list[TranscriptLine] = field(default_factory=list)
-    buffer: bytes = b""
-    tls: bool = False
-
-    def ms(self) -> int:
-        return int((time.monotonic() - self.started) * 1000)
-
-    def note(self, text: str) -> None:
-        self.transcript.append(TranscriptLine(self.ms(), "note", text, self.tls))
-
-    def send_line(self, line: str, shown: str | None = None) -> None:
-        """Send *line*; the transcript shows *shown* instead (for secrets)."""
-        self.transcript.append(TranscriptLine(self.ms(), "send", shown or line, self.tls))
-        self.sock.settimeout(self.timeout)
-        try:
-            self.sock.sendall(line.encode("utf-8") + b"\r\n")
-        except OSError as exc:
-            raise ProbeError(failure_of(exc), describe(exc)) from None
-
-    def _recv_some(self, deadline: float) -> bytes:
-        while True:
-            if self.cancel.is_set():
-                raise ProbeError("cancelled", "cancelled")
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ProbeError("timeout", f"no answer within {self.timeout:g} s")
-            self.sock.settimeout(min(SLICE, remaining))
-            try:
-                data = self.sock.recv(4096)
-            except TimeoutError:
-                continue
-            except ssl.SSLWantReadError:
-                continue
-            except OSError as exc:
-                raise ProbeError(failure_of(exc), describe(exc)) from None
-            if not data:
-                raise ProbeError("eof", "the other side closed the connection")
-            return data
-
-    def _record_raw(self, data: bytes) -> None:
-        shown = data[:96]
-        text = " ".join(f"{b:02x}" for b in shown)
-        more = f" ... ({len(data)} bytes)" if len(data) > len(shown) else ""
-        self.transcript.append(TranscriptLine(self.ms(), "recv", f"[binary] {text}{more}", self.tls))
-
-    def read_reply(self, greeting: bool = False, wait: float | None = None) -> Reply:
-        """Read one (possibly multi-line) SMTP reply within the step's timeout.
-
-        Raises ProbeError: ``timeout``, ``eof``, ``reset``, ``too_long`` (a line
-        over MAX_LINE or too many lines), ``malformed``; for the greeting also
-        ``http`` and ``not_smtp`` when the first bytes are not an SMTP reply.
-        """
-        deadline = time.monotonic() + (self.timeout if wait is None else wait)
-        lines: list[str] = []
-        code = 0
-        while True:
-            while b"\n" not in self.buffer:
-                if greeting and not lines:
-                    self._check_first_bytes()
-                if len(self.buffer) > MAX_LINE:
-                    shown = self.buffer[:120].decode("utf-8", "replace")
-                    self.transcript.append(TranscriptLine(
-                        self.ms(), "recv", f"{shown}... (line longer than {MAX_LINE} bytes, stopped reading)", self.tls))
-                    self.buffer = b""
-                    raise ProbeError("too_long", f"a reply line longer than {MAX_LINE} bytes")
-                try:
-                    self.buffer += self._recv_some(deadline)
-                except ProbeError as exc:
-                    if self.buffer and exc.failure in ("eof", "timeout", "reset"):
-                        if greeting and not lines and not _REPLY_PREFIX.match(self.buffer):
-                            self._check_first_bytes(final=True)
-                        self.transcript.append(TranscriptLine(
-                            self.ms(), "recv", self.buffer[:200].decode("utf-8", "replace")
-                            + " (incomplete line)", self.tls))
-                    raise
-            raw, self.buffer = self.buffer.split(b"\n", 1)
-            raw = raw.rstrip(b"\r")
-            if len(raw) > MAX_LINE:
-                raise ProbeError("too_long", f"a reply line longer than {MAX_LINE} bytes")
-            m = _REPLY_LINE.match(raw)
-            if not m:
-                if greeting and not lines:
-                    self.buffer = raw + b"\n" + self.buffer
-                    self._check_first_bytes(final=True)
-                self.transcript.append(TranscriptLine(
-                    self.ms(), "recv", raw[:200].decode("utf-8", "replace"), self.tls))
-                raise ProbeError("malformed", "a reply line that is not an SMTP reply")
-            text = raw.decode("utf-8", "replace")
-            self.transcript.append(TranscriptLine(self.ms(), "recv", text[:1000], self.tls))
-            this_code = int(m.group(1))
-            if lines and this_code != code:
-                raise ProbeError("malformed", "a multi-line reply whose codes differ")
-            code = this_code
-            lines.append(text[4:])
-            if len(lines) > MAX_REPLY_LINES:
-                raise ProbeError("too_long", f"a reply of more than {MAX_REPLY_LINES} lines")
-            if m.group(2) != b"-":
-                return Reply(code, lines)
-
-    def _check_first_bytes(self, final: bool = False) -> None:
-        """Recognise a greeting that is not SMTP at all: HTTP (a captive portal
-        or proxy) or other bytes."""
-        head = self.buffer[:16]
-        if not head:
-            return
-        if len(head) < 4 and not final and head.isdigit():
-            return
-        if head.startswith(b"HTTP/") or b"<html" in self.buffer[:512].lower() or \
-                head.upper().startswith((b"<!DOCTYPE", b"<HTML")):
-            first = self.buffer.split(b"\n", 1)[0][:200].decode("utf-8", "replace").strip()
-            self.transcript.append(TranscriptLine(self.ms(), "recv", first, self.tls))
-            self.buffer = b""
-            raise ProbeError("http", f"a web server answered: {first}")
-        looks_like_reply = _REPLY_LINE.match(self.buffer[:4] + (b" " if len(self.buffer) == 3 else b""))
-        if (len(head) >= 4 or final) and not looks_like_reply:
-            printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in self.buffer[:256])
-            if printable < 0.8 * min(len(self.buffer), 256):
-                self._record_raw(self.buffer)
-            else:
-                self.transcript.append(TranscriptLine(
-                    self.ms(), "recv", self.buffer.split(b"\n", 1)[0][:200].decode("utf-8", "replace"), self.tls))
-            self.buffer = b""
-            raise ProbeError("not_smtp", "the answer is not an SMTP greeting")
+# How much of the greeting's time is kept to say EHLO to a silent server (a web
+# proxy that waits for the client to speak first): a quarter, at most a second.
+POKE_SHARE, POKE_MAX = 0.25, 1.0
 
 
 @dataclass
@@ -211,70 +71,16 @@ class _Recorder:
         return s
 
 
-def _sni(host: str) -> str:
-    """Python checks IP literals against the certificate's IP names and sends no SNI for them."""
-    return host
-
-
-_NOT_TLS_MARKERS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG",
-                    "HTTP_REQUEST", "UNKNOWN_PROTOCOL", "RECORD_TOO_LARGE", "BAD_RECORD_TYPE")
-_VERSION_MARKERS = ("UNSUPPORTED_PROTOCOL", "PROTOCOL_VERSION", "NO_PROTOCOLS_AVAILABLE",
-                    "WRONG_SSL_VERSION", "VERSION_TOO_LOW", "TLSV1_ALERT_PROTOCOL_VERSION")
-
-
-def _handshake(session: Session, ctx: ssl.SSLContext, host: str) -> ssl.SSLSocket:
-    """TLS handshake on the session's socket, waiting in slices (cancel, deadline).
-
-    Returns the TLS socket; raises ssl.SSLCertVerificationError for certificate
-    problems and ProbeError for everything else (``reset``, ``eof``,
-    ``timeout``, ``not_tls``, ``version``, ``failed``, ``cancelled``).
-    """
-    if session.buffer:
-        # The server spoke before our ClientHello (plain text on a TLS port).
-        raise ProbeError("not_tls", "plain text arrived where encryption should start")
-    try:
-        # wrap_socket itself can meet the reset: on a socket the peer already cut,
-        # it reads to learn why getpeername fails (the 2011/12 carrier did exactly this).
-        tls_sock = ctx.wrap_socket(session.sock, server_hostname=_sni(host), do_handshake_on_connect=False)
-    except OSError as exc:
-        raise ProbeError(failure_of(exc), describe(exc)) from None
-    session.sock = tls_sock
-    deadline = time.monotonic() + session.timeout
-    while True:
-        if session.cancel.is_set():
-            raise ProbeError("cancelled", "cancelled")
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise ProbeError("timeout", f"the encryption handshake did not finish within {session.timeout:g} s")
-        tls_sock.settimeout(min(SLICE, remaining))
-        try:
-            tls_sock.do_handshake()
-            return tls_sock
-        except ssl.SSLCertVerificationError:
-            raise
-        except (TimeoutError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
-            continue
-        except ssl.SSLEOFError as exc:
-            raise ProbeError("eof", describe(exc)) from None
-        except ssl.SSLError as exc:
-            text = f"{exc.reason or ''} {exc}".upper()
-            if any(m in text for m in _NOT_TLS_MARKERS):
-                raise ProbeError("not_tls", describe(exc)) from None
-            if any(m in text for m in _VERSION_MARKERS):
-                raise ProbeError("version", describe(exc)) from None
-            raise ProbeError("failed", describe(exc)) from None
-        except OSError as exc:
-            raise ProbeError(failure_of(exc), describe(exc)) from None
-
-
 def _banner_masked(text: str) -> bool:
     stars = text.count("*")
     others = sum(1 for ch in text if not ch.isspace())
     return bool(_MASKED_BANNER.match(text)) and stars >= 4 and stars >= 0.6 * others
 
 
-def _ehlo(session: Session, name: str) -> tuple[Reply, list[str]]:
-    session.send_line(f"EHLO {name}")
+def ehlo(session: SmtpSession, name: str, already_sent: bool = False) -> tuple[Reply, list[str]]:
+    """EHLO and its extensions; ``rejected`` unless the answer is 250."""
+    if not already_sent:
+        session.send_line(f"EHLO {name}")
     reply = session.read_reply()
     if reply.code != 250:
         raise ProbeError("rejected", f"EHLO answered {reply.code} {reply.text}")
@@ -293,10 +99,6 @@ def _auth_mechanisms(extensions: list[str]) -> list[str]:
     return []
 
 
-def _tls_failure_detail(exc: ProbeError) -> str:
-    return exc.detail
-
-
 class SmtpProbe:
     """Probe one (address, port) of an SMTP server."""
 
@@ -310,56 +112,57 @@ class SmtpProbe:
         self.started = time.monotonic()
         self.transcript: list[TranscriptLine] = []
         self.tls_info: TlsInfo | None = None
-        self._sessions: list[Session] = []  # every connection opened, closed at the end
+        self._sessions: list[SmtpSession] = []  # every connection opened, closed at the end
+        self._ehlo_sent = False  # the silent-greeting poke already said EHLO
 
     # -- helpers -----------------------------------------------------------------
-    def _ehlo_name(self, session: Session) -> str:
+    def ehlo_name(self, session: SmtpSession) -> str:
         """The EHLO argument: the configured name, else our address literal (RFC 5321 4.1.3)."""
         if self.s.ehlo_name:
             return self.s.ehlo_name
-        try:
-            local = str(session.sock.getsockname()[0])
-        except OSError:
-            return "[127.0.0.1]"
+        local = session.stream.local_address() or "127.0.0.1"
         if local.startswith("::ffff:"):
             local = local[7:]
         return f"[IPv6:{local}]" if ":" in local else f"[{local}]"
 
-    def _connect(self) -> Session:
-        sock = self.net.open_tcp(self.address, self.s.port, self.s.timeout, self.cancel)
-        session = Session(sock, self.started, self.cancel, self.s.timeout, self.transcript)
+    def connect(self, deadline: float | None = None) -> SmtpSession:
+        """A new connection to this address and port; *deadline*: the step it serves."""
+        timeout = self.s.timeout if deadline is None else deadline - time.monotonic()
+        if timeout <= 0:
+            raise ProbeError("timeout", "no time left in this step for another connection")
+        stream = self.net.open_stream(self.address, self.s.port, timeout, self.cancel)
+        session = SmtpSession(stream, self.started, self.s.timeout, self.transcript, deadline=deadline or 0.0)
         self._sessions.append(session)
         return session
 
-    def _context(self, legacy: bool = False) -> ssl.SSLContext:
+    def context(self, legacy: bool = False) -> ssl.SSLContext:
         return tlsmod.make_context(self.s.ca_file, self.net.extra_ca_pem(), legacy=legacy)
 
-    def _plain_until_tls(self, session: Session) -> None:
-        """Greeting, EHLO, STARTTLS again on a fresh connection (for a second look)."""
-        session.read_reply(greeting=True)
-        _ehlo(session, self._ehlo_name(session))
-        session.send_line("STARTTLS")
-        reply = session.read_reply()
-        if reply.code != 220:
-            raise ProbeError("refused", reply.text)
+    def note(self, text: str, tls: bool = False) -> None:
+        self.transcript.append(TranscriptLine(int((time.monotonic() - self.started) * 1000), "note", text, tls))
+
+    def start_tls(self, session: SmtpSession, legacy: bool = False) -> None:
+        """TLS on *session*, verifying, before the step's deadline."""
+        if session.buffer:
+            # The server spoke before our ClientHello (plain text on a TLS port).
+            raise ProbeError("not_tls", "plain text arrived where encryption should start")
+        # Python checks an IP literal against the certificate's IP names and sends no SNI for it.
+        session.stream.start_tls(self.context(legacy), self.s.host, session.deadline)
 
     # -- the steps ---------------------------------------------------------------
     def run(self) -> Attempt:
         family: Literal["ipv4", "ipv6"] = "ipv6" if ":" in self.address else "ipv4"
-        session: Session | None = None
         try:
             t = time.monotonic()
-            self.transcript.append(TranscriptLine(
-                int((t - self.started) * 1000), "note",
-                f"connecting to {_fmt(self.address, self.s.port)} ({self.s.mode})"))
+            self.note(f"connecting to {_fmt(self.address, self.s.port)} ({self.s.mode})")
             if not self.net.has_route(self.address, self.s.port):
                 detail = (f"this computer has no route to {self.address} "
                           f"(no {'IPv6' if family == 'ipv6' else 'IPv4'} connection here)")
                 self.rec.add("connect", False, t, detail, "no_route")
-                self.transcript.append(TranscriptLine(0, "note", detail))
+                self.note(detail)
                 return self._attempt(family)
             try:
-                session = self._connect()
+                session = self.connect()
             except ProbeError as exc:
                 if exc.failure in ("reset", "eof"):
                     # A reset (not a refusal) means the connection was open and then cut
@@ -367,11 +170,10 @@ class SmtpProbe:
                     self.rec.add("connect", True, t, f"connected to {_fmt(self.address, self.s.port)}")
                     nxt = "tls" if self.s.mode == "implicit" else "greeting"
                     self.rec.add(nxt, False, time.monotonic(), f"cut at once: {exc.detail}", exc.failure)
-                    self.transcript.append(TranscriptLine(int((time.monotonic() - self.started) * 1000),
-                                                          "note", f"connected, then cut at once: {exc.detail}"))
+                    self.note(f"connected, then cut at once: {exc.detail}")
                     return self._attempt(family)
                 self.rec.add("connect", False, t, exc.detail, exc.failure)
-                self.transcript.append(TranscriptLine(int((time.monotonic() - self.started) * 1000), "note", exc.detail))
+                self.note(exc.detail)
                 return self._attempt(family)
             self.rec.add("connect", True, t, f"connected to {_fmt(self.address, self.s.port)}")
             session.note("connected")
@@ -382,15 +184,15 @@ class SmtpProbe:
         except ProbeError as exc:  # cancelled in a step that does not record it
             if exc.failure == "cancelled":
                 self.rec.add(self._current_step(), False, time.monotonic(), "cancelled", "cancelled")
+            else:  # a transport word no step expected to meet here: say so, never guess
+                return internal_error_attempt(f"{_fmt(self.address, self.s.port)}", exc, family,
+                                              self.address, tuple(self.rec.steps), tuple(self.transcript))
         except Exception as exc:  # noqa: BLE001 - anything unexpected: internal_error, never a guess
-            for opened in self._sessions:
-                self._close(opened)
-            return internal_error_attempt(
-                f"{_fmt(self.address, self.s.port)}", exc, family, self.address,
-                tuple(self.rec.steps), tuple(self.transcript))
+            return internal_error_attempt(f"{_fmt(self.address, self.s.port)}", exc, family, self.address,
+                                          tuple(self.rec.steps), tuple(self.transcript))
         finally:
             for opened in self._sessions:
-                self._close(opened)
+                opened.close()
         return self._attempt(family)
 
     def _current_step(self) -> str:
@@ -400,23 +202,17 @@ class SmtpProbe:
         return Attempt(family, self.address, tuple(self.rec.steps), tuple(self.transcript),
                        self.tls_info, int((time.monotonic() - self.started) * 1000))
 
-    def _close(self, session: Session) -> None:
-        try:
-            session.sock.close()
-        except OSError:
-            pass
-
-    def _greeting(self, session: Session) -> bool:
+    def _greeting(self, session: SmtpSession) -> bool:
         t = time.monotonic()
+        session.begin_step()
         try:
-            reply = session.read_reply(greeting=True)
+            reply = self._read_greeting(session)
         except ProbeError as exc:
-            if exc.failure == "timeout":
-                exc = self._probe_silent_server(session, exc)
             self.rec.add("greeting", False, t, exc.detail, exc.failure)
             return False
         if reply.code != 220:
-            self.rec.add("greeting", False, t, f"{reply.code} {reply.text}", "rejected" if reply.code >= 400 else "malformed")
+            self.rec.add("greeting", False, t, f"{reply.code} {reply.text}",
+                         "rejected" if reply.code >= 400 else "malformed")
             return False
         findings: tuple[str, ...] = ()
         if _banner_masked(reply.lines[0]):
@@ -424,22 +220,37 @@ class SmtpProbe:
         self.rec.add("greeting", True, t, f"{reply.code} {reply.lines[0]}"[:200], findings=findings)
         return True
 
-    def _probe_silent_server(self, session: Session, exc: ProbeError) -> ProbeError:
-        """No greeting: say something, in case a web proxy waits for a request."""
+    def _read_greeting(self, session: SmtpSession) -> Reply:
+        """The greeting, within the greeting step.  A server that says nothing for
+        most of it is spoken to (EHLO), in case a web proxy waits for a request;
+        its greeting may still arrive late, and then the EHLO is already said."""
+        if session.stream.tls:  # on an implicit-TLS port nobody waits for a request in clear
+            return session.read_reply(greeting=True)
+        reserve = min(POKE_MAX, self.s.timeout * POKE_SHARE)
         try:
-            session.send_line(f"EHLO {self._ehlo_name(session)}")
-            session.read_reply(greeting=True, wait=min(1.0, self.s.timeout / 4))
+            return session.read_reply(greeting=True, wait=self.s.timeout - reserve)
+        except ProbeError as exc:
+            if exc.failure != "timeout" or session.buffer:
+                raise
+            first = exc
+        try:
+            session.send_line(f"EHLO {self.ehlo_name(session)}")
+            self._ehlo_sent = True
+            reply = session.read_reply(greeting=True)
         except ProbeError as second:
-            if second.failure in ("http", "not_smtp"):
-                return second
-        return exc
+            raise second if second.failure in ("http", "not_smtp") else first from None
+        if reply.code != 220:
+            raise first
+        session.note("the greeting came late, after smtpdiag had said EHLO")
+        return reply
 
-    def _starttls(self, session: Session) -> None:
+    def _starttls(self, session: SmtpSession) -> None:
         if not self._greeting(session):
             return
         t = time.monotonic()
+        session.begin_step()
         try:
-            _reply, extensions = _ehlo(session, self._ehlo_name(session))
+            _reply, extensions = ehlo(session, self.ehlo_name(session), already_sent=self._ehlo_sent)
         except ProbeError as exc:
             self.rec.add("ehlo", False, t, exc.detail, exc.failure)
             return
@@ -451,6 +262,7 @@ class SmtpProbe:
                      findings=tuple(findings))
         advertised = _has(extensions, "STARTTLS")
         t = time.monotonic()
+        session.begin_step()
         try:
             session.send_line("STARTTLS")
             reply = session.read_reply()
@@ -464,7 +276,8 @@ class SmtpProbe:
             elif advertised:
                 self.rec.add("starttls", False, t, f"STARTTLS answered {reply.code} {reply.text}", "refused")
             else:
-                self.rec.add("starttls", False, t, f"STARTTLS not offered; the command answered {reply.code}", "missing")
+                self.rec.add("starttls", False, t, f"STARTTLS not offered; the command answered {reply.code}",
+                             "missing")
             return
         if advertised:
             self.rec.add("starttls", True, t, "220 ready for encryption")
@@ -472,137 +285,114 @@ class SmtpProbe:
             self.rec.add("starttls", False, t,
                          "STARTTLS was not offered, yet the command succeeded: the offer was removed on the way",
                          "masked" if masked else "stripped")
-        session.tls = True
-        session.note("starting TLS")
-        if self._tls(session, self._reconnect_starttls):
+        self.note("starting TLS", True)
+        if self._tls(session):
             self._after_tls(session)
 
-    def _reconnect_starttls(self) -> Session:
-        session = self._connect()
-        self._plain_until_tls(session)
+    def reconnect_until_tls(self, deadline: float) -> SmtpSession:
+        """A new connection, taken as far as the start of TLS, before *deadline*
+        (for a second look or a retry; it records no steps)."""
+        session = self.connect(deadline)
+        if self.s.mode == "implicit":
+            return session
+        greeting = session.read_reply(greeting=True)
+        if greeting.code != 220:
+            raise ProbeError("rejected", f"{greeting.code} {greeting.text}")
+        ehlo(session, self.ehlo_name(session))
+        session.send_line("STARTTLS")
+        reply = session.read_reply()
+        if reply.code != 220:
+            raise ProbeError("refused", reply.text)
         return session
 
-    def _reconnect_implicit(self) -> Session:
-        return self._connect()
-
-    def _implicit(self, session: Session) -> None:
-        session.tls = True
-        session.note("starting TLS (implicit)")
-        if not self._tls(session, self._reconnect_implicit):
+    def _implicit(self, session: SmtpSession) -> None:
+        self.note("starting TLS (implicit)", True)
+        if not self._tls(session):
             return
         if not self._greeting(session):
             return
         self._after_tls(session)
 
-    def _tls(self, session: Session, reconnect: Callable[[], Session]) -> bool:
+    def _tls(self, session: SmtpSession) -> bool:
         """Handshake + certificate steps.  True when SMTP may continue over it."""
         t = time.monotonic()
+        session.begin_step()
         try:
-            tls_sock = _handshake(session, self._context(), self.s.host)
-        except ssl.SSLCertVerificationError as cert_exc:
+            self.start_tls(session)
+        except CertificateRejected as rejected:
             self.rec.add("tls", True, t, "handshake completed; certificate not accepted")
-            self._certificate_problem(cert_exc, reconnect)
+            self._certificate_problem(rejected)
             return False
         except ProbeError as exc:
             if exc.failure == "version":
-                return self._legacy_tls(session, reconnect, t, exc)
+                return self._legacy_tls(session, t, exc)
             session.note(f"TLS failed: {exc.detail}")
             self.rec.add("tls", False, t, exc.detail, exc.failure)
             if exc.failure == "not_tls" and self.s.mode == "implicit":
-                self._plain_look()
+                http = second_look.plain_text(self, session.deadline)
+                if http is not None:
+                    self.rec.add("greeting", False, t, http.detail, "http")
             return False
-        self._tls_ok(tls_sock, t, ())
+        self._tls_ok(session, t, ())
         return True
 
-    def _plain_look(self) -> None:
-        """Plain text where TLS was expected: listen once more without TLS to show
-        what answers (a plain SMTP server, or a web page from a captive portal)."""
-        t = time.monotonic()
-        try:
-            session = self._connect()
-        except ProbeError:
-            return
-        try:
-            session.note("second look without encryption, to see what answers on this port")
-            try:
-                reply = session.read_reply(greeting=True, wait=min(1.0, self.s.timeout / 4))
-            except ProbeError as exc:
-                if exc.failure == "timeout":
-                    exc = self._probe_silent_server(session, exc)
-                if exc.failure == "http":
-                    self.rec.add("greeting", False, t, exc.detail, "http")
-                return
-            session.note(f"the server answered in plain text: {reply.code} {reply.text}"[:200])
-        finally:
-            self._close(session)
-
-    def _legacy_tls(self, session: Session, reconnect: Callable[[], Session], t: float,
-                    first: ProbeError) -> bool:
-        """A handshake refused for its protocol version: try once allowing TLS 1.0/1.1."""
+    def _legacy_tls(self, session: SmtpSession, t: float, first: ProbeError) -> bool:
+        """A handshake refused for its protocol version: try once allowing TLS 1.0/1.1,
+        on a new connection, within the same TLS step."""
         session.note(f"TLS failed: {first.detail}; trying again allowing TLS 1.0/1.1")
-        self._close(session)
+        session.close()
         try:
-            again = reconnect()
-            again.tls = True
-            tls_sock = _handshake(again, self._context(legacy=True), self.s.host)
-        except ssl.SSLCertVerificationError as cert_exc:
+            again = self.reconnect_until_tls(session.deadline)
+            self.start_tls(again, legacy=True)
+        except CertificateRejected as rejected:
             self.rec.add("tls", True, t, "only TLS 1.0/1.1 works", findings=("outdated",))
-            self._certificate_problem(cert_exc, reconnect, legacy=True)
+            self._certificate_problem(rejected)
             return False
         except ProbeError as exc:
+            if exc.failure == "cancelled":
+                raise
             self.rec.add("tls", False, t, f"{first.detail}; with TLS 1.0/1.1: {exc.detail}", "failed")
             return False
-        session.sock = again.sock
-        session.buffer = b""
-        old = tls_sock.version() in ("TLSv1", "TLSv1.1", "SSLv3")
-        self._tls_ok(tls_sock, t, ("outdated",) if old else ())
+        session.stream, session.buffer = again.stream, b""
+        old = again.stream.tls_version() in ("TLSv1", "TLSv1.1", "SSLv3")
+        self._tls_ok(session, t, ("outdated",) if old else ())
         return True
 
-    def _tls_ok(self, tls_sock: ssl.SSLSocket, t: float, findings: tuple[str, ...]) -> None:
-        cipher = tls_sock.cipher()
-        version = tls_sock.version()
-        self.rec.add("tls", True, t, f"{version} {cipher[0] if cipher else ''}".strip(), findings=findings)
-        self.transcript.append(TranscriptLine(int((time.monotonic() - self.started) * 1000), "note",
-                                              f"TLS established: {version}, {cipher[0] if cipher else '?'}", True))
+    def _tls_ok(self, session: SmtpSession, t: float, findings: tuple[str, ...]) -> None:
+        stream = session.stream
+        version, cipher = stream.tls_version(), stream.cipher_name()
+        self.rec.add("tls", True, t, f"{version} {cipher or ''}".strip(), findings=findings)
+        self.note(f"TLS established: {version}, {cipher or '?'}", True)
         t2 = time.monotonic()
-        chain = tlsmod.chain_of(tls_sock, verified=True)
+        tls_socket = stream.tls_socket
+        chain = tlsmod.chain_of(tls_socket, verified=True) if tls_socket else ()
         product = tlsmod.find_interceptor(chain)
-        self.tls_info = TlsInfo(version, cipher[0] if cipher else None, True, None, chain,
-                                product.product if product else None)
+        self.tls_info = TlsInfo(version, cipher, True, None, chain, product.product if product else None)
         leaf = chain[0] if chain else None
         detail = f"verified: {tlsmod.cn_of(leaf.subject)} issued by {tlsmod.cn_of(leaf.issuer)}" if leaf else "verified"
         self.rec.add("certificate", True, t2, detail, findings=("intercepted",) if product else ())
 
-    def _certificate_problem(self, exc: ssl.SSLCertVerificationError,
-                             reconnect: Callable[[], Session], legacy: bool = False) -> None:
+    def _certificate_problem(self, rejected: CertificateRejected) -> None:
+        """The certificate was refused: read it once more without verifying (within
+        the certificate step) to say whose it is, and name the reason."""
         t = time.monotonic()
-        verify_message = getattr(exc, "verify_message", "") or str(exc)
-        self.transcript.append(TranscriptLine(int((t - self.started) * 1000), "note",
-                                              f"certificate not accepted: {verify_message}", True))
-        chain: tuple[CertInfo, ...] = ()
-        version = cipher = None
-        try:
-            second = reconnect()
-            self.transcript.append(TranscriptLine(int((time.monotonic() - self.started) * 1000), "note",
-                                                  "second look without verification, only to read the certificate", True))
-            chain, version, cipher = capture_certificate(second.sock, self.s.host, self.s.timeout)
-        except (ProbeError, OSError, ssl.SSLError) as second_exc:
-            self.transcript.append(TranscriptLine(int((time.monotonic() - self.started) * 1000), "note",
-                                                  f"could not read the certificate: {describe(second_exc)}", True))
-        product = tlsmod.find_interceptor(chain)
-        failure = "intercepted" if product else tlsmod.certificate_failure(exc, chain, self.s.host)
-        self.tls_info = TlsInfo(version, cipher, False, verify_message, chain,
+        self.note(f"certificate not accepted: {rejected.verify_message}", True)
+        seen = second_look.certificate(self, time.monotonic() + self.s.timeout)
+        product = tlsmod.find_interceptor(seen.chain)
+        failure = "intercepted" if product else tlsmod.certificate_failure(rejected.error, seen.chain, self.s.host)
+        self.tls_info = TlsInfo(seen.version, seen.cipher, False, rejected.verify_message, seen.chain,
                                 product.product if product else None)
-        leaf = chain[0] if chain else None
-        detail = verify_message
+        leaf = seen.chain[0] if seen.chain else None
+        detail = rejected.verify_message
         if leaf:
             detail += f" (certificate for {tlsmod.cn_of(leaf.subject)}, issued by {tlsmod.cn_of(leaf.issuer)})"
         self.rec.add("certificate", False, t, detail, failure)
 
-    def _after_tls(self, session: Session) -> None:
+    def _after_tls(self, session: SmtpSession) -> None:
         t = time.monotonic()
+        session.begin_step()
         try:
-            _reply, extensions = _ehlo(session, self._ehlo_name(session))
+            _reply, extensions = ehlo(session, self.ehlo_name(session))
         except ProbeError as exc:
             self.rec.add("ehlo_tls", False, t, exc.detail, exc.failure)
             return
@@ -610,14 +400,17 @@ class SmtpProbe:
         self.rec.add("ehlo_tls", True, t, f"{len(extensions)} extensions: " + ", ".join(extensions)[:300],
                      findings=("oauth_only",) if oauth_only(mechanisms) else ())
         if self.s.user:
-            self._auth(session, _auth_mechanisms(extensions))
+            session.begin_step()
+            self._auth(session, mechanisms)
         try:
+            session.begin_step(time.monotonic() + min(1.0, self.s.timeout))
             session.send_line("QUIT")
-            session.read_reply(wait=min(1.0, self.s.timeout))
+            session.read_reply()
         except ProbeError:
             pass
 
-    def _auth(self, session: Session, mechanisms: list[str]) -> None:
+    # -- the login: the login code's entry point (probe/login.py) ---------------------
+    def _auth(self, session: SmtpSession, mechanisms: list[str]) -> None:
         t = time.monotonic()
         if self.s.password is None:
             self.rec.add("auth", False, t, "no password given: login not tried", "not_tried")

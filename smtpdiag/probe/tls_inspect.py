@@ -11,10 +11,9 @@ login or mail is ever sent over it.
 
 from __future__ import annotations
 
-import socket
 import ssl
 
-from ..net import is_ip_literal
+from ..net import Stream, is_ip_literal
 from ..records import CertInfo
 from .tls import cert_info
 
@@ -28,17 +27,16 @@ def _capture_only_context() -> ssl.SSLContext:
     return ctx
 
 
-def capture_certificate(sock: socket.socket, server_name: str | None,
-                        timeout: float) -> tuple[tuple[CertInfo, ...], str | None, str | None]:
-    """Handshake on *sock* without verifying, return (chain, version, cipher), close."""
-    sock.settimeout(timeout)
-    ctx = _capture_only_context()
+def capture_certificate(stream: Stream, server_name: str | None,
+                        deadline: float) -> tuple[tuple[CertInfo, ...], str | None, str | None]:
+    """Handshake on *stream* without verifying, before *deadline*; return (chain,
+    version, cipher) and close.  Raises ProbeError (the stream's words)."""
     sni = server_name if server_name and not is_ip_literal(server_name) else None
-    tls_sock = ctx.wrap_socket(sock, server_hostname=sni)
     try:
-        der = tls_sock.getpeercert(binary_form=True)
+        stream.start_tls(_capture_only_context(), sni, deadline)
+        tls_sock = stream.tls_socket
+        der = tls_sock.getpeercert(binary_form=True) if tls_sock else None
         chain = (cert_info(der),) if der else ()
-        cipher = tls_sock.cipher()
-        return chain, tls_sock.version(), cipher[0] if cipher else None
+        return chain, stream.tls_version(), stream.cipher_name()
     finally:
-        tls_sock.close()
+        stream.close()
