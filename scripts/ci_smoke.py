@@ -39,7 +39,8 @@ def expect(condition: bool, what: str) -> None:
 
 
 def run(argv: list[str], out: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(argv, capture_output=True, text=True, encoding="utf-8", timeout=600,
+    done = subprocess.run(argv, capture_output=True, text=True, encoding="utf-8", errors="replace",
+                          timeout=600,
                           env={**os.environ, **env})
     if out is not None:
         out.write_text(done.stdout, encoding="utf-8")
