@@ -238,3 +238,10 @@ def test_the_first_system_ui_language_with_a_catalog_wins() -> None:
     finally:
         i18n.set_language(before[0])
         i18n._explicit = before[1]
+
+
+def test_a_mac_tunnel_with_only_link_local_or_unique_local_ipv6_is_not_a_vpn() -> None:
+    idle = macos.MacInterface("utun5", True, ("fe80::e3a4:17bf:6c02:58d9%utun5", "fd00:1:2::7"))
+    wg6 = macos.MacInterface("utun6", True, ("2a02:8109:b6c0:9999::2",))
+    state = macos.vpn_state([idle, wg6], macos.NetworkInfo(), ["en0"])
+    assert state == {"vpn_active": True, "interfaces": ["utun6"], "default_route_via_vpn": False}

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 # PPTP), tun/tap (older OpenVPN drivers), gpd (GlobalProtect).
 _TUNNEL_NAME = re.compile(r"^(utun|ipsec|ppp|tun|tap|gpd)\d+$")
 COMMAND_TIMEOUT = 3.0  # seconds for each command
+_UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")
 # Asked of `route get` besides "default": a documentation address (RFC 5737) is
 # covered by the half routes (0/1, 128/1) full-tunnel VPNs put in front of the
 # default route, so it shows where traffic to the internet really goes.
@@ -46,14 +47,19 @@ class MacInterface:
 
     @property
     def routable_addresses(self) -> tuple[str, ...]:
+        """Addresses a VPN would give: IPv4 beyond link-local, IPv6 beyond link-local and
+        unique-local (fc00::/7, which the system's own tunnels may carry)."""
         out = []
         for text in self.addresses:
             try:
                 ip = ipaddress.ip_address(text.split("%")[0])
             except ValueError:
                 continue
-            if not (ip.is_link_local or ip.is_loopback or ip.is_unspecified):
-                out.append(text)
+            if ip.is_link_local or ip.is_loopback or ip.is_unspecified:
+                continue
+            if ip.version == 6 and ip in _UNIQUE_LOCAL:
+                continue
+            out.append(text)
         return tuple(out)
 
 
