@@ -195,6 +195,8 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
                 name=name, names=", ".join(SCENARIOS)))
     if args.format == "html" and len(names) > 1:
         raise UsageError(_("--format html makes one page: name one SCENARIO (see --list)"))
+    if any(a == "--timeout" or a.startswith("--timeout=") for a in argv):
+        _say_connect_budget(args.timeout)  # the demo's own default needs no note
     from .engine import Diagnosis
 
     as_list = args.format == "json" and len(names) > 1
