@@ -15,6 +15,7 @@ from ..i18n import _
 from ..records import Check
 from .html import LIGHTS, created_words, plain, port_words
 from .model import Report
+from .words import report_headline
 
 LIMIT = 1000  # characters, for four ports
 
@@ -52,7 +53,7 @@ def support_summary(report: Report) -> str:
         _one_line(_("Result: {light} ({cause}, {where}). {summary}").format(
             light=light_word(_light(o.get("light"))).upper(), cause=o.get("cause", ""),
             where=where_word(str(o.get("where", "unknown"))),
-            summary=_shorten(_one_line(o.get("summary", "")), 250))),
+            summary=_shorten(_one_line(report_headline(o)), 250))),
     ]
     tail = []
     if report.environment.get("vpn_active"):
