@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .config import DEFAULT_CONTROLS, DEFAULT_PORTS, RunConfig
 from .i18n import _
-from .target import BadInput, check_password, parse_port, parse_target, parse_vpn
+from .target import BadInput, check_login_name, check_password, parse_port, parse_target, parse_vpn
 
 
 class UsageError(Exception):
@@ -63,6 +63,8 @@ def build_config(args: CheckOptions, target_text: str, password: str | None = No
                 raise BadInput(str(exc)) from None
         if args.user is not None and not args.user.strip():
             raise BadInput(_("The login name is empty."))
+        if args.user is not None:
+            check_login_name(args.user)
         if password is not None:
             check_password(password)
     except BadInput as exc:

@@ -23,6 +23,15 @@ PASSWORD_NOT_TEXT = N_("The password is not valid UTF-8 text (was it typed in an
                        "Latin-1?). Type it again in a UTF-8 terminal or set SMTPDIAG_PASSWORD in UTF-8.")
 
 
+def check_login_name(user: str) -> None:
+    """A login name that cannot be sent as UTF-8 (bytes of another encoding on the command line)."""
+    try:
+        user.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput(_("The login name is not valid UTF-8 text (was it typed in another encoding, such as "
+                         "Latin-1?).")) from None
+
+
 def check_password(password: str) -> None:
     """A password that cannot be sent as UTF-8 (read with surrogate escapes from a Latin-1
     terminal or environment) is bad input.  The message never repeats any of it."""

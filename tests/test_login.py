@@ -442,6 +442,19 @@ def test_a_latin1_password_is_bad_input_before_any_network_step(tmp_path: Path) 
         assert leak not in result.stderr
 
 
+def test_a_latin1_login_name_is_bad_input_too(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMTPDIAG_")}
+    env.update(HOME=str(tmp_path), SMTPDIAG_LOG_DIR=str(tmp_path / "logs"), LC_ALL="C.UTF-8", LANG="C.UTF-8",
+               SMTPDIAG_PASSWORD="geheim-2026")
+    result = subprocess.run(
+        [sys.executable.encode(), b"-m", b"smtpdiag", b"check", b"127.0.0.1", b"--port", b"9:starttls",
+         b"--no-control", b"--user", "jörg@example.com".encode("latin-1"), b"--lang", b"en"],
+        capture_output=True, check=False, timeout=60, env=env, cwd=ROOT, stdin=subprocess.DEVNULL)
+    assert result.returncode == 64, result.stderr
+    err = result.stderr.decode("utf-8", "replace").strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err and "login name" in err
+
+
 # -- the policy table and the reply classifier (pure) -------------------------------------------
 
 @pytest.mark.parametrize(("code", "text", "failure"), [

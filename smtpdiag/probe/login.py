@@ -92,8 +92,9 @@ def log_in(session: LoginSession, mechanisms: Sequence[str], user: str, password
     if mech is None:
         return LoginResult(False, "not_tried", "the server offers no login method smtpdiag knows "
                            f"({', '.join(offered) or 'none'}): the password was not sent")
-    if not password_is_text(password):
-        return LoginResult(False, "not_tried", "the password is not valid text (UTF-8): it was not sent", mech)
+    if not password_is_text(password) or not password_is_text(user):
+        return LoginResult(False, "not_tried", "the login name or password is not valid text (UTF-8): "
+                           "nothing was sent", mech)
     secrets: list[str] = [password]
     start = len(session.transcript)
     try:
