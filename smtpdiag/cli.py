@@ -147,13 +147,16 @@ def cmd_check(argv: Sequence[str]) -> int:
     diagnosis = Diagnosis(config, on_event=_progress_printer(sys.stderr.isatty()))
     try:
         diagnosis.start()
-        report = None
-        while report is None:
-            report = diagnosis.wait(0.2)
+        result = None
+        while result is None:
+            result = diagnosis.wait(0.2)
     except KeyboardInterrupt:
         diagnosis.cancel()
         sys.stderr.write(_("Interrupted.") + "\n")
         return EXIT_INTERRUPTED
+    from .report.model import report_of
+
+    report = report_of(result)
     attach(report, mail.accounts)
     _log(report)
     write_output(render(report, args.format), args.output)
@@ -198,6 +201,7 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
     if any(a == "--timeout" or a.startswith("--timeout=") for a in argv):
         _say_connect_budget(args.timeout)  # the demo's own default needs no note
     from .engine import Diagnosis
+    from .report.model import report_of
 
     as_list = args.format == "json" and len(names) > 1
     if as_list:
@@ -211,12 +215,13 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
                 # Waiting in slices, not in one blocking wait: a Windows console
                 # delivers Ctrl+C only when the main thread runs Python code.
                 diagnosis.start()
-                report = None
-                while report is None:
-                    report = diagnosis.wait(0.2)
+                result = None
+                while result is None:
+                    result = diagnosis.wait(0.2)
             except KeyboardInterrupt:
                 diagnosis.cancel()
                 return EXIT_INTERRUPTED
+            report = report_of(result)
             if sim.mail_accounts():
                 from .accounts.run import attach
 

@@ -4,8 +4,13 @@ and every VPN protocol, concurrently; report progress; stop at once on cancel.
     Diagnosis(config, network, on_event)
       .start()   starts the work in daemon threads and returns at once
       .cancel()  asks every probe to stop (they notice within ~0.1 s)
-      .wait()    -> Report once everything finished (or was cancelled)
+      .wait()    -> RunResult once everything finished (or was cancelled)
       .run()     start + wait
+
+A RunResult is the checks with their lights, causes and "where" and the overall
+verdict: no words for people and nothing about this computer.  The faces turn it
+into a report (:func:`smtpdiag.report.model.report_of`), which adds the words and
+the environment.
 
 Events (plain values, delivered on worker threads; the window's bridge moves
 them to the GUI thread): :class:`Planned`, :class:`StepRecorded`,
@@ -27,8 +32,7 @@ from .probe.discover import DISCOVERY_CHECK_ID, discover, discovery_check, plann
 from .probe.login import choose_login, encrypted_and_verified, login_secrets, scrub_after_login
 from .probe.smtp import ProbeSettings, probe_smtp, skipped_auth_step
 from .records import Attempt, Check, Step, TranscriptLine, internal_error_attempt
-from .report import model as reportmod
-from .verdict import classify, is_offline
+from .verdict import Overall, classify, is_offline, overall
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,24 @@ class CheckFinished:
 
 
 @dataclass(frozen=True)
+class RunResult:
+    """What a run found: every planned check, finished (or cancelled), in plan order."""
+
+    config: RunConfig  # as run: after discovery, the server and ports that were tested
+    checks: tuple[Check, ...]
+    started_at: str  # UTC, ISO 8601 ("2026-11-30T09:00:00Z")
+    lookups: tuple[dict[str, object], ...] | None = None  # every address each name resolved to
+    clock: dict[str, object] | None = None  # the time server's answer, when one was asked
+
+    @property
+    def verdict(self) -> Overall:
+        """The overall light, cause and where of the run."""
+        return overall(list(self.checks))
+
+
+@dataclass(frozen=True)
 class Finished:
-    report: reportmod.Report
+    result: RunResult
 
 
 Event = Planned | StepRecorded | CheckFinished | Finished
@@ -163,7 +183,7 @@ class Diagnosis:
         self._lock = threading.Lock()
         self._results: dict[str, Check] = {}
         self._planned: list[Check] = []
-        self._report: reportmod.Report | None = None
+        self._result: RunResult | None = None
         self._resolutions: dict[str, HostResolution] = {}
         self._threads: list[threading.Thread] = []
         self._target_threads: list[threading.Thread] = []  # target SMTP checks: the login waits for them
@@ -203,7 +223,7 @@ class Diagnosis:
     # -- running -------------------------------------------------------------------
     def start(self) -> None:
         self._t0 = time.monotonic()
-        self.started_at = reportmod.utc_now()
+        self.started_at = utc_now()
         self._planned = self.plan()
         domain = self.config.email_domain
         waiting: list[Check] = []
@@ -235,7 +255,7 @@ class Diagnosis:
         c = self.config
         found = discover(self.net, domain, c.timeout, self.cancel_event, c.families,
                          on_step=self._on_step(DISCOVERY_CHECK_ID))
-        done = reportmod.with_words(discovery_check(found))
+        done = discovery_check(found)
         with self._lock:
             self._results[done.id] = done
         self.on_event(CheckFinished(done))
@@ -278,15 +298,15 @@ class Diagnosis:
     def cancelled(self) -> bool:
         return self.cancel_event.is_set()
 
-    def wait(self, timeout: float | None = None) -> reportmod.Report | None:
+    def wait(self, timeout: float | None = None) -> RunResult | None:
         self._done.wait(timeout)
-        return self._report
+        return self._result
 
-    def run(self) -> reportmod.Report:
+    def run(self) -> RunResult:
         self.start()
-        report = self.wait()
-        assert report is not None
-        return report
+        result = self.wait()
+        assert result is not None
+        return result
 
     def _finish_when_done(self) -> None:
         if self._coordinator is not None:
@@ -314,12 +334,12 @@ class Diagnosis:
                 break
             for th in pending:
                 th.join()
-        report = self._build_report()
-        if self.config.controls and is_offline(report.checks):
-            report = self._offline(report)
-        self._report = report
+        result = self._build_result()
+        if self.config.controls and is_offline(list(result.checks)):
+            result = self._offline(result)
+        self._result = result
         self._done.set()
-        self.on_event(Finished(report))
+        self.on_event(Finished(result))
 
     def _run_check(self, check: Check) -> None:
         t = time.monotonic()
@@ -484,16 +504,16 @@ class Diagnosis:
         return auth, scrub_after_login(result.transcript, login_secrets(c.user or "", c.password or ""))
 
     # -- verdicts --------------------------------------------------------------------
-    def _offline(self, report: reportmod.Report) -> reportmod.Report:
+    def _offline(self, result: RunResult) -> RunResult:
         """Every name failed or nothing had a route, reference servers too: say
         that this computer is offline, on every row it explains.  The rows were
         already shown with their own causes; the window shows the final report."""
         final: list[Check] = []
-        for check in report.checks:
+        for check in result.checks:
             if check.kind == "smtp":
-                check = reportmod.with_words(check.with_(light="red", cause="offline", where="network"))
+                check = check.with_(light="red", cause="offline", where="network")
             final.append(check)
-        return reportmod.build(self.config, final, self.started_at)
+        return dataclasses.replace(result, checks=tuple(final), lookups=None, clock=None)
 
     def _finalise(self, check: Check, attempts: list[Attempt], duration_ms: int,
                   controls: list[Check] | None) -> Check:
@@ -506,21 +526,21 @@ class Diagnosis:
             steps=chosen.steps if chosen else (), transcript=chosen.transcript if chosen else (),
             tls=chosen.tls if chosen else None, attempts=tuple(attempts),
         )
-        return reportmod.with_words(done)
+        return done
 
-    def _build_report(self) -> reportmod.Report:
+    def _build_result(self) -> RunResult:
         with self._lock:
             results = dict(self._results)
         final: list[Check] = []
         for planned in self._planned:
-            check = results.get(planned.id) or reportmod.with_words(planned.with_(light="grey", cause="cancelled"))
+            check = results.get(planned.id) or planned.with_(light="grey", cause="cancelled")
             if check.role == "target" and check.kind == "smtp" and check.attempts:
                 controls = [results[c.id] for c in self._planned
                             if c.role == "control" and c.port == check.port and c.id in results]
                 check = self._finalise(check, list(check.attempts), check.duration_ms, controls)
             final.append(check)
-        return reportmod.build(self.config, final, self.started_at, lookups=self._lookups(),
-                               clock=self._clock_check(final))
+        return RunResult(self.config, tuple(final), self.started_at, lookups=tuple(self._lookups()),
+                         clock=self._clock_check(final))
 
     def _clock_check(self, checks: list[Check]) -> dict[str, object] | None:
         """When a certificate looks out of date: ask a time server whether this clock is right."""
@@ -529,7 +549,7 @@ class Diagnosis:
             return None
         from .probe.clock import BadReply, query_offset
 
-        started = reportmod.utc_now()
+        started = utc_now()
         try:
             offset = query_offset(self.net, server, min(self.config.timeout, 5.0), self.cancel_event)
         except ProbeError as exc:
@@ -566,9 +586,13 @@ def _intercept_kind(attempts: list[Attempt]) -> str | None:
 
 
 def run_diagnosis(config: RunConfig, network: Network | None = None,
-                  on_event: Callable[[Event], None] | None = None) -> reportmod.Report:
+                  on_event: Callable[[Event], None] | None = None) -> RunResult:
     return Diagnosis(config, network, on_event).run()
 
 
-__all__ = ["Diagnosis", "run_diagnosis", "Planned", "StepRecorded", "CheckFinished", "Finished",
+def utc_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+__all__ = ["Diagnosis", "run_diagnosis", "RunResult", "Planned", "StepRecorded", "CheckFinished", "Finished",
            "PortSpec", "VpnSpec", "RunConfig"]

@@ -18,11 +18,10 @@ from smtpdiag.accounts import Home, find_accounts
 from smtpdiag.accounts.model import MailAccount
 from smtpdiag.accounts.run import attach, with_accounts
 from smtpdiag.accounts.settings import judge
-from smtpdiag.engine import Diagnosis
 from smtpdiag.i18n import set_language
 from smtpdiag.records import Check
 from smtpdiag.report.html import render_html, render_print_html
-from smtpdiag.report.model import Report, render_text
+from smtpdiag.report.model import Report, diagnose, render_text
 from smtpdiag.simnet.certs import simulated_ca_pem
 from smtpdiag.simnet.scenarios import TARGET, start_scenario
 from smtpdiag.simnet.servers import SimServers, smtp_server
@@ -60,7 +59,7 @@ def run_with_accounts(scenario: str, home: Path) -> Report:
     found = find_accounts(Home.at(home, "linux"))
     with start_scenario(scenario) as sim:
         config = with_accounts(sim.config(timeout=TIMEOUT), found.accounts)
-        report = Diagnosis(config, network=sim.network).run()
+        report = diagnose(config, network=sim.network)
         assert sim.errors == []
     attach(report, found.accounts)
     return report

@@ -11,11 +11,11 @@ import time
 import pytest
 from sntp_server import SntpServer
 
-from smtpdiag.engine import Diagnosis
 from smtpdiag.i18n import set_language
 from smtpdiag.net import Network, ProbeError
 from smtpdiag.probe.clock import BadReply, parse_sntp_reply, query_offset, sntp_request
 from smtpdiag.report.layout import environment_rows
+from smtpdiag.report.model import diagnose
 from smtpdiag.simnet.network import Endpoint
 from smtpdiag.simnet.scenarios import start_scenario
 
@@ -71,7 +71,7 @@ def _run_expired(scenario: str, offset_s: float | None) -> tuple[object, object]
         sim.network.add_host("clock.test.example", "192.0.2.124")
         sim.network.add_route("192.0.2.124", 123, Endpoint("127.0.0.1", server.port), "udp")
         config = sim.config(timeout=1.5, time_server="clock.test.example" if offset_s is not None else None)
-        report = Diagnosis(config, network=sim.network).run()
+        report = diagnose(config, network=sim.network)
         asked = len(server.requests)
     return report, asked
 
@@ -115,6 +115,6 @@ def test_no_time_server_is_asked_when_no_certificate_looks_out_of_date() -> None
     with start_scenario("healthy") as sim, SntpServer() as server:
         sim.network.add_host("clock.test.example", "192.0.2.124")
         sim.network.add_route("192.0.2.124", 123, Endpoint("127.0.0.1", server.port), "udp")
-        report = Diagnosis(sim.config(timeout=1.5, time_server="clock.test.example"), network=sim.network).run()
+        report = diagnose(sim.config(timeout=1.5, time_server="clock.test.example"), network=sim.network)
         assert server.requests == []
     assert "clock" not in report.environment

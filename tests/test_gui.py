@@ -641,9 +641,9 @@ def test_cancelling_the_privacy_question_saves_nothing(qtbot, make_window, tmp_p
 
 def test_an_active_vpn_is_named_in_the_banner(qtbot, make_window):  # type: ignore[no-untyped-def]
     with start_scenario("healthy") as sim:
-        from smtpdiag.engine import Diagnosis
+        from smtpdiag.report.model import diagnose
 
-        report = Diagnosis(sim.config(timeout=FAST), network=sim.network).run()
+        report = diagnose(sim.config(timeout=FAST), network=sim.network)
     report.environment.update(vpn_active=True, vpn_interfaces=["wg0"])
     window = make_window("main")
     window.show_report(report)

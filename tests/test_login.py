@@ -27,7 +27,7 @@ import pytest
 from test_reports_secrets import assert_no_secret, every_rendering  # tests/ is on sys.path
 
 from smtpdiag.config import PortSpec, RunConfig
-from smtpdiag.engine import CheckFinished, Diagnosis
+from smtpdiag.engine import CheckFinished
 from smtpdiag.login_policy import (
     PolicyDataError,
     classify_auth_reply,
@@ -38,7 +38,7 @@ from smtpdiag.login_policy import (
 )
 from smtpdiag.probe.login import choose_login, redacted_line, scrub
 from smtpdiag.records import Attempt, Check, Step
-from smtpdiag.report.model import Report
+from smtpdiag.report.model import Report, diagnose
 
 ROOT = Path(__file__).resolve().parents[1]
 USER = "alice@example.com"
@@ -223,7 +223,7 @@ def run(servers: list[LoginServer], user: str | None = USER, password: str | Non
     config = RunConfig(target="127.0.0.1", host="127.0.0.1",
                        ports=tuple(PortSpec(s.port, "starttls") for s in servers), controls=(),
                        timeout=5.0, ca_file=servers[0].ca_file, user=user, password=password)
-    return Diagnosis(config, on_event=events.append if events is not None else None).run()
+    return diagnose(config, on_event=events.append if events is not None else None)
 
 
 def assert_password_nowhere(report: Report, *secrets: str) -> None:

@@ -10,10 +10,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from smtpdiag.engine import Diagnosis
 from smtpdiag.records import Attempt, CertInfo, Check, Step, TlsInfo, TranscriptLine
 from smtpdiag.report.html import render_html
-from smtpdiag.report.model import Report, render_text, with_words
+from smtpdiag.report.model import Report, diagnose, render_text, with_words
 from smtpdiag.report.privacy import Anonymiser, anonymise, disclosure
 from smtpdiag.report.support import support_summary
 
@@ -183,7 +182,7 @@ def test_anonymiser_text_rules() -> None:
 def test_anonymised_scenario_reports_keep_nothing_private(name: str) -> None:
     scenarios = pytest.importorskip("smtpdiag.simnet.scenarios", reason="the simulated network is not there yet")
     with scenarios.start_scenario(name) as sim:
-        report = Diagnosis(sim.config(timeout=1.5), network=sim.network).run()
+        report = diagnose(sim.config(timeout=1.5), network=sim.network)
     originals = [scenarios.TARGET, *scenarios.CONTROLS, "example.net", "reference-one", "reference-two"]
     originals += [a for pair in scenarios.ADDRESSES.values() for a in pair]
     if report.input.get("user"):

@@ -8,10 +8,9 @@ import re
 
 import pytest
 
-from smtpdiag.engine import Diagnosis
 from smtpdiag.i18n import set_language
 from smtpdiag.report.html import render_html
-from smtpdiag.report.model import Report, render_text
+from smtpdiag.report.model import Report, diagnose, render_text
 from smtpdiag.simnet.scenarios import start_scenario
 
 
@@ -19,8 +18,8 @@ from smtpdiag.simnet.scenarios import start_scenario
 def report() -> Report:
     set_language("en")
     with start_scenario("antivirus-intercept") as sim:
-        return Diagnosis(sim.config(timeout=1.5, user="alice@example.net", password=None),
-                         network=sim.network).run()
+        return diagnose(sim.config(timeout=1.5, user="alice@example.net", password=None),
+                         network=sim.network)
 
 
 def test_text_report_answers_first_then_the_table_then_this_computer(report: Report) -> None:

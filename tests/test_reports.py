@@ -30,10 +30,9 @@ import pytest
 
 from smtpdiag.causes import CAUSES, LIGHT_WORDS, explain
 from smtpdiag.config import PortSpec, RunConfig
-from smtpdiag.engine import Diagnosis
 from smtpdiag.records import Attempt, CertInfo, Check, Step, TlsInfo, TranscriptLine
 from smtpdiag.report.html import PRINT_SHAPES, plain, render_html, render_print_html
-from smtpdiag.report.model import Report, render_text, summarise, with_words
+from smtpdiag.report.model import Report, diagnose, render_text, summarise, with_words
 from smtpdiag.report.support import support_summary
 from smtpdiag.verdict import overall
 
@@ -125,7 +124,7 @@ def real_report(loopback: dict[str, object]) -> Report:
         ports=(PortSpec(int(loopback["starttls"]), "starttls"), PortSpec(int(loopback["implicit"]), "implicit"),
                PortSpec(int(loopback["closed"]), "starttls")),
         controls=(), timeout=3.0, ca_file=str(loopback["ca_file"]))
-    report = Diagnosis(config).run()
+    report = diagnose(config)
     assert [c.cause for c in report.checks] == ["ok", "ok", "tcp_refused"], [c.steps for c in report.checks]
     return report
 
@@ -191,7 +190,7 @@ def rich_report() -> Report:
 def scenario_report(name: str) -> Report:
     scenarios = pytest.importorskip("smtpdiag.simnet.scenarios", reason="the simulated network is not there yet")
     with scenarios.start_scenario(name) as sim:
-        return Diagnosis(sim.config(timeout=1.5), network=sim.network).run()
+        return diagnose(sim.config(timeout=1.5), network=sim.network)
 
 
 # -- the schema --------------------------------------------------------------------------------

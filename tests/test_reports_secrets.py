@@ -25,8 +25,7 @@ from pathlib import Path
 import pytest
 
 from smtpdiag.config import PortSpec, RunConfig
-from smtpdiag.engine import Diagnosis
-from smtpdiag.report.model import Report, render_text
+from smtpdiag.report.model import Report, diagnose, render_text
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -103,7 +102,7 @@ def login_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
 def run_check(server: dict[str, object], password: str) -> Report:
     config = RunConfig(target="127.0.0.1", host="127.0.0.1", ports=(PortSpec(int(server["port"]), "starttls"),),
                        controls=(), timeout=5.0, ca_file=str(server["ca_file"]), user=USER, password=password)
-    return Diagnosis(config).run()
+    return diagnose(config)
 
 
 def every_rendering(report: Report, qapp: object | None) -> dict[str, bytes | str]:

@@ -29,10 +29,10 @@ from hostile import (
 )
 
 from smtpdiag.config import PortSpec, RunConfig
-from smtpdiag.engine import Diagnosis
 from smtpdiag.net import Network
 from smtpdiag.probe.smtp import ProbeSettings, probe_smtp
 from smtpdiag.records import Attempt
+from smtpdiag.report.model import diagnose
 from smtpdiag.verdict import classify
 
 TIMEOUT = 2.0
@@ -116,7 +116,7 @@ def test_the_carrier_reset_of_2012_names_the_network_when_the_references_are_cut
         config = RunConfig(target="127.0.0.1", host="127.0.0.1",
                            ports=(PortSpec(implicit.port, "implicit"), PortSpec(starttls.port, "starttls")),
                            controls=("127.0.0.1",), timeout=TIMEOUT, families=("ipv4",))
-        report = Diagnosis(config, network=TrustingNetwork(ca.cert_pem.bytes().decode())).run()
+        report = diagnose(config, network=TrustingNetwork(ca.cert_pem.bytes().decode()))
     got = {(c.role, c.port): (c.light, c.cause, c.where) for c in report.checks}
     for port in (implicit.port, starttls.port):
         assert got[("target", port)] == ("red", "tls_reset", "network")
@@ -204,7 +204,7 @@ def test_an_unexpected_exception_is_internal_error_with_its_traceback_in_the_log
         with HostileServer(lambda conn: None) as server:
             config = RunConfig(target="127.0.0.1", host="127.0.0.1", ports=(PortSpec(server.port, "starttls"),),
                                controls=(), timeout=TIMEOUT, families=("ipv4",))
-            report = Diagnosis(config, network=BrokenNetwork()).run()
+            report = diagnose(config, network=BrokenNetwork())
     finally:
         logs.stop_logging()
     check = report.targets[0]
@@ -224,7 +224,7 @@ def test_an_out_of_date_certificate_says_which_way_and_when(scenario: str, words
     from smtpdiag.simnet.scenarios import start_scenario
 
     with start_scenario(scenario) as sim:
-        report = Diagnosis(sim.config(timeout=TIMEOUT), network=sim.network).run()
+        report = diagnose(sim.config(timeout=TIMEOUT), network=sim.network)
     check = next(c for c in report.targets if c.port == 465)
     assert (check.light, check.cause) == ("red", "tls_expired")
     assert re.search(words, check.explanation), check.explanation

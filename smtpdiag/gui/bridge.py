@@ -37,6 +37,7 @@ from ..config import RunConfig
 from ..engine import CheckFinished, Diagnosis, Finished, Planned, StepRecorded
 from ..i18n import _
 from ..net import Network
+from ..report.model import Report, report_of
 
 
 # -- events the run thread adds to the engine's own ------------------------------------
@@ -58,6 +59,13 @@ class _NotStarted:
 @dataclass(frozen=True)
 class _ThreadEnded:
     pass
+
+
+@dataclass(frozen=True)
+class _Reported:
+    """The run's report: the engine's result with words and environment."""
+
+    report: Report
 
 
 Setup = Callable[[], contextlib.AbstractContextManager[tuple[RunConfig, Network | None]]]
@@ -199,7 +207,7 @@ class DiagnosisRunner(QObject):
             self.planned.emit(event.checks)
         elif isinstance(event, _Started):
             self.started.emit(event.config)
-        elif isinstance(event, Finished):
+        elif isinstance(event, _Reported):
             self._current_done()
             self.finished.emit(event.report)
         elif isinstance(event, _NotStarted):
@@ -221,6 +229,8 @@ def _emitter(relay: _Relay, run_id: int, closed: threading.Event) -> Callable[[o
     def on_event(event: object) -> None:
         if closed.is_set():
             return
+        if isinstance(event, Finished):
+            return  # the run's thread makes the report of it (_run_thread)
         try:
             relay.forward.emit(run_id, event)
         except RuntimeError:  # the application is being torn down
@@ -242,8 +252,12 @@ def _run_thread(run: _Run, setup: Setup, emit: Callable[[object], None]) -> None
                 run.diagnosis = diagnosis
                 diagnosis.start()
             # Keep the (simulated) network alive until the last probe has reported.
-            while diagnosis.wait(0.2) is None:
-                pass
+            result = None
+            while result is None:
+                result = diagnosis.wait(0.2)
+            # The words and this computer's environment are added here, on the run's
+            # thread (reading the host's state may take a moment), not on the GUI thread.
+            emit(_Reported(report_of(result)))
     except Exception as exc:  # noqa: BLE001 - reported to the window as a value
         emit(_Failed(_("The check could not start: {reason}").format(reason=_one_line(exc))))
     finally:

@@ -174,6 +174,7 @@ class ResultsModel(QAbstractTableModel):
         self._changed(i)
 
     def finish_check(self, check: Check) -> None:
+        check = with_words(check)  # the engine's checks carry no words
         found = self._find(check.id)
         if found is not None:
             i, item = found

@@ -12,8 +12,9 @@ import dataclasses
 import datetime as dt
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..causes import FINDING_TEXTS, explain, finding_words, port_list, port_words
@@ -24,6 +25,10 @@ from ..records import Check, TranscriptLine
 from ..verdict import overall
 from . import words
 from .words import MODE_WORDS
+
+if TYPE_CHECKING:
+    from ..engine import Event, RunResult
+    from ..net import Network
 
 __all__ = ["MODE_WORDS", "Report", "ReportError", "build", "render_text", "summarise", "with_words"]
 
@@ -253,6 +258,24 @@ def build(config: RunConfig, checks: list[Check], created: str,
         checks=checks,
         language=current_language(),
     )
+
+
+def report_of(result: RunResult) -> Report:
+    """The report of a run: the engine's checks with their words, the overall words,
+    and what may be said about this computer (host/environment)."""
+    checks = [with_words(c) for c in result.checks]
+    lookups = list(result.lookups) if result.lookups is not None else None
+    return build(result.config, checks, result.started_at, lookups=lookups,
+                 clock=dict(result.clock) if result.clock is not None else None)
+
+
+def diagnose(config: RunConfig, network: Network | None = None,
+             on_event: Callable[[Event], None] | None = None) -> Report:
+    """Run a diagnosis to its end and return its report (for scripts and tests; the
+    faces start a :class:`smtpdiag.engine.Diagnosis` themselves to cancel it)."""
+    from ..engine import Diagnosis
+
+    return report_of(Diagnosis(config, network, on_event).run())
 
 
 # -- plain text -----------------------------------------------------------------------

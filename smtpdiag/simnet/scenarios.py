@@ -19,7 +19,7 @@ and the customer's network between them and the probe.  It is described by:
 :class:`RunningScenario`::
 
     with start_scenario("mobile-2012") as sim:
-        report = run_diagnosis(sim.config(timeout=3.0), network=sim.network)
+        report = diagnose(sim.config(timeout=3.0), network=sim.network)  # smtpdiag.report.model
 
 Titles and descriptions are marked with ``N_`` and translated where shown.
 """
