@@ -714,3 +714,25 @@ def test_demo_switching_clears_results_header_and_title_stay(qtbot, make_window)
     window.banner.show_message("x", "word " * 400, "advice " * 100, light="red")
     assert window.banner.height() == heights["idle"]
     qtbot.waitUntil(lambda: window.banner.text_area.verticalScrollBar().maximum() > 0, timeout=2000)
+
+
+def test_a_closed_window_is_freed_at_once_not_by_the_garbage_collector(qapp, settings) -> None:  # type: ignore[no-untyped-def]
+    """No reference cycle through the window: else Python's collector frees it later, on
+    whatever thread runs then, and Qt warns "Timers cannot be stopped from another thread"."""
+    import gc
+    import weakref
+
+    configure_application(qapp)
+    for mode in ("main", "demo", "view"):
+        gc.disable()
+        try:
+            window = MainWindow(mode=mode, settings=settings)
+            window.show()
+            qapp.processEvents()
+            alive = weakref.ref(window)
+            window.close()
+            qapp.processEvents()
+            del window
+            assert alive() is None, f"{mode}: something holds the window in a reference cycle"
+        finally:
+            gc.enable()

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -128,12 +129,21 @@ class MailPrograms:
     """The window's side of the mail programs: which accounts, what a run adds, what it shows."""
 
     def __init__(self, window: MainWindow, parent: QWidget) -> None:
-        self.window = window
+        # A weak reference: the window owns this object, and a reference cycle would leave
+        # the window to Python's garbage collector, which may free its timers on a worker
+        # thread ("Timers cannot be stopped from another thread").
+        self._window = weakref.ref(window)
         self.accounts: tuple[MailAccount, ...] = ()
         self._run_accounts: tuple[MailAccount, ...] = ()  # the current run's
         self.targets = AccountTargets(parent)
         self.panel = MailProgramsPanel(parent)
         self.targets.chosen.connect(self._chosen)
+
+    @property
+    def window(self) -> MainWindow:
+        window = self._window()
+        assert window is not None, "the window is gone"
+        return window
 
     def load(self) -> None:
         """The accounts of this user's mail programs (main mode only; never in view or demo)."""
