@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from .causes import CAUSES
 from .config import KNOWN_CONTROL_PORTS, PortSpec, RunConfig, VpnSpec
 from .net import Network, ProbeError
-from .probe.discover import DISCOVERY_CHECK_ID, discover, discovery_check, planned_check
 from .probe.login import choose_login, encrypted_and_verified, login_secrets, scrub_after_login
 from .probe.smtp import ProbeSettings, probe_smtp, skipped_auth_step
 from .records import Attempt, Check, Step, TranscriptLine, internal_error_attempt
@@ -229,6 +228,8 @@ class Diagnosis:
         waiting: list[Check] = []
         if domain:
             # The target's ports wait for discovery; reference servers and VPN start now.
+            from .probe.discover import planned_check  # only an e-mail address needs discovery
+
             self._planned.insert(0, planned_check(domain))
             waiting = [c for c in self._planned if c.role == "target" and c.kind == "smtp"]
         self.on_event(Planned(tuple(self._planned)))
@@ -252,6 +253,8 @@ class Diagnosis:
 
     def _discover_then_probe(self, domain: str, waiting: list[Check]) -> None:
         """Find the domain's sending server, then probe it on every port."""
+        from .probe.discover import DISCOVERY_CHECK_ID, discover, discovery_check
+
         c = self.config
         found = discover(self.net, domain, c.timeout, self.cancel_event, c.families,
                          on_step=self._on_step(DISCOVERY_CHECK_ID))

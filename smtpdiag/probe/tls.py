@@ -21,16 +21,18 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import truststore
-from cryptography import x509
-from cryptography.x509.oid import NameOID
 
 from ..i18n import _
 from ..net import failure_of
 from ..paths import data_dir
 from ..records import CertInfo
 from .tls_codes import os_verification_failure
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,8 @@ def cert_info(der: bytes) -> CertInfo:
     (bytes that are not valid in a name, an extension that does not parse) gives
     ``(unreadable)`` for that part, never an exception: the certificate is only
     described here, the verifier has already judged it."""
+    from cryptography import x509  # imported when a certificate is read: start-up stays light
+
     try:
         cert = x509.load_der_x509_certificate(der)
     except ValueError:
@@ -305,6 +309,9 @@ def _expired_which_way(chain: tuple[CertInfo, ...], now: dt.datetime | None) -> 
 
 def cn_of(name: str) -> str:
     """The common name (or organisation) of an RFC 4514 name string, for people."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     try:
         parsed = x509.Name.from_rfc4514_string(name)
     except Exception:  # noqa: BLE001
