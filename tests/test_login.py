@@ -244,6 +244,10 @@ def test_policy_replies_get_the_contracts_cause(serve: Any, name: str, mechanism
     assert server.auth_commands == [mechanism]
     assert (check.light, check.cause, check.where) == ("red", cause, where), check.steps
     assert (report.overall["light"], report.overall["cause"], report.overall["where"]) == ("red", cause, where)
+    headline = str(report.overall.get("headline") or "")
+    assert "login" in headline or "OAuth2" in headline or "app password" in headline or \
+        "mail programs is switched off" in headline, headline
+    assert "mail server has a problem" not in headline  # the server works; the login is the problem
     auth = next(s for s in check.steps if s.step == "auth")
     # the server's words are kept in the step (the password never is)
     code = reply[:3]

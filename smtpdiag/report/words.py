@@ -175,6 +175,14 @@ AMBER_PROBLEMS = {
     ("auth_before_tls", "*"): N_("the mail server also offers an unprotected login"),
     ("ip_family_partial", "*"): N_("not over {family_failed}"),
 }
+# A refused login decides the run whatever the ports (the connection itself works).
+LOGIN_HEADLINES = {
+    "auth_failed": N_("Sending mail does not work: the login was refused"),
+    "auth_oauth_required": N_("Sending mail does not work: sign in with OAuth2 instead of a password"),
+    "auth_app_password_required": N_("Sending mail does not work: this account needs an app password"),
+    "auth_disabled": N_("Sending mail does not work: sending from mail programs is switched off for this "
+                        "mailbox"),
+}
 RED_HEADLINES = {
     "network": N_("Sending mail does not work from this network"),
     "server": N_("Sending mail does not work: the mail server has a problem"),
@@ -192,6 +200,8 @@ def headline(checks: Sequence[Check]) -> str:
     if verdict.light == "grey":
         return _("Check stopped")
     best = working_settings(checks)
+    if verdict.light == "red" and verdict.cause in LOGIN_HEADLINES:
+        return _(LOGIN_HEADLINES[verdict.cause])
     if best is None or verdict.light == "red":
         return _(RED_HEADLINES.get(verdict.where, RED_HEADLINES["*"]))
     broken = [c for c in deciding_checks(checks) if c.light == "red"]
@@ -349,4 +359,5 @@ def report_headline(overall_: dict[str, Any]) -> str:
 
 def message_ids() -> list[str]:
     """Every fixed text of this module (the catalog tests)."""
-    return [*MODE_WORDS.values(), *AMBER_PROBLEMS.values(), *RED_HEADLINES.values(), *LIGHT_HEADLINES.values()]
+    return [*MODE_WORDS.values(), *AMBER_PROBLEMS.values(), *RED_HEADLINES.values(), *LIGHT_HEADLINES.values(),
+            *LOGIN_HEADLINES.values()]
