@@ -462,6 +462,27 @@ def test_password_is_never_stored(qtbot, make_window, settings, tmp_path):  # ty
     assert secret not in (tmp_path / "r.txt").read_text(encoding="utf-8")
 
 
+def test_a_refused_login_in_the_window(qtbot, make_window, settings):  # type: ignore[no-untyped-def]
+    """One login per run (on 465): its row is red with the login's cause, the other ports stay
+    green, and the headline names the login, not the server (issue 16)."""
+    with start_scenario("login-switched-off") as sim:
+        window = make_window(network=sim.network)
+        fast_options(window)
+        window.advanced_toggle.click()
+        window.advanced.user.setText("demo@example.net")
+        window.advanced.password.setText("smtpdiag-demo-2012")
+        type_target(qtbot, window, TARGET)
+        with qtbot.waitSignal(window.runner.finished, timeout=10000) as blocker:
+            press_enter(qtbot, window.target.lineEdit())
+    report = blocker.args[0]
+    shown = rows(window)
+    assert [r["light"] for r in shown] == ["green", "red", "green", "green"]
+    assert shown[1]["word"] == "Problem" and "switched off" in str(shown[1]["meaning"])
+    assert window.banner.headline.text() == ("Sending mail does not work: sending from mail programs is "
+                                             "switched off for this mailbox")
+    assert (report.overall["light"], report.overall["cause"]) == ("red", "auth_disabled")
+
+
 def test_options_are_remembered_without_the_login(qtbot, make_window, settings):  # type: ignore[no-untyped-def]
     window = make_window()
     window.advanced.ports.setText("465 587")
