@@ -204,6 +204,20 @@ def classify_auth_reply(code: int, text: str) -> str:
     return "failed"
 
 
+_MICROSOFT_REPLY = re.compile(r"\b5\.7\.(139|30)\b|smtpclientauthentication|aka\.ms/", re.IGNORECASE)
+_GOOGLE_REPLY = re.compile(r"support\.google\.com|\bgsmtp\b", re.IGNORECASE)
+
+
+def provider_from_reply(text: str) -> str | None:
+    """The provider whose own words these are, for a server not known by name (a company's
+    own host name pointing at Microsoft 365 or Google): ``microsoft_365``, ``gmail`` or None."""
+    if _MICROSOFT_REPLY.search(text):
+        return "microsoft_365"
+    if _GOOGLE_REPLY.search(text):
+        return "gmail"
+    return None
+
+
 def oauth_only(mechanisms: list[str] | tuple[str, ...]) -> bool:
     """True when the server offers login mechanisms and every one of them is OAuth."""
     names = [m.upper() for m in mechanisms]

@@ -35,6 +35,7 @@ from smtpdiag.login_policy import (
     oauth_only,
     parse_policies,
     policies,
+    provider_from_reply,
 )
 from smtpdiag.probe.login import choose_login, redacted_line, scrub
 from smtpdiag.records import Attempt, Check, Step
@@ -271,6 +272,22 @@ def test_the_words_say_what_to_do(serve: Any) -> None:
     assert "user name or password" in words["wrong-password"]
 
 
+def test_provider_words_from_the_reply(serve: Any) -> None:
+    """A company's own server name that is really Microsoft 365 or Google answers in their
+    words: the advice is theirs too (the issue's sentences)."""
+    words = {}
+    for name in ("m365-tenant-off", "m365-basic-disabled", "gmail-app-password"):
+        check = run([serve(LoginServer(("LOGIN",), reply=POLICY_REPLIES[name][0]))]).targets[0]
+        words[name] = (check.explanation, check.advice)
+    assert words["m365-tenant-off"][1] == ("Your organisation has switched off sending from mail programs; ask your "
+                                           "IT administrator to allow Authenticated SMTP for your mailbox, or use "
+                                           "Outlook.")
+    assert words["m365-basic-disabled"][0].startswith("Microsoft no longer accepts your password from mail programs")
+    assert "Authentication method: OAuth2" in words["m365-basic-disabled"][1]
+    assert words["gmail-app-password"][1].startswith("Create an app password at myaccount.google.com/apppasswords "
+                                                     "and use it instead of your normal password")
+
+
 def test_provider_words_for_known_hosts() -> None:
     """The same causes on a provider's own host name get that provider's words."""
     from smtpdiag.report.model import with_words
@@ -285,6 +302,7 @@ def test_provider_words_for_known_hosts() -> None:
     assert "myaccount.google.com/apppasswords" in words("smtp.gmail.com", "auth_app_password_required", "input")
     assert "Authenticated SMTP" in words("smtp.office365.com", "auth_disabled", "server")
     assert "app-specific password" in words("smtp.mail.me.com", "auth_failed", "input")
+    assert provider_from_reply("AUTH PLAIN answered 535 5.7.8 Username and Password not accepted.") is None
     generic = words("mail.example.net", "auth_oauth_required", "input")
     assert "Microsoft" not in generic and "OAuth2" in generic
 

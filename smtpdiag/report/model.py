@@ -64,11 +64,15 @@ def with_words(check: Check) -> Check:
             context["family_failed"] = failed[0]
             context["family_ok"] = "ipv4" if failed[0] == "ipv6" else "ipv6"
     if check.cause.startswith("auth_") and "provider" not in context:
-        from ..login_policy import login_policy_for
+        from ..login_policy import login_policy_for, provider_from_reply
 
         policy = login_policy_for(check.host)
-        if policy is not None:
-            context["provider"] = policy.provider
+        # The provider by its server's name, else by the words of its answer to the login
+        # (a company name pointing at Microsoft 365 answers like Microsoft 365).
+        provider = policy.provider if policy is not None else provider_from_reply(
+            " ".join(s.detail for s in check.steps if s.step == "auth"))
+        if provider:
+            context["provider"] = provider
     explanation, advice = explain(check.cause, check.where, port=check.port, host=check.host, **context)
     for finding in _row_findings(check):
         explanation += " " + finding_words(finding)
