@@ -4,6 +4,7 @@ documented formats: what `smtpdiag accounts` lists, exactly, and what it never d
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -223,3 +224,69 @@ def test_accounts_for_a_server_with_the_typed_address_first() -> None:
 def test_an_empty_home_has_no_accounts_and_no_notes(tmp_path: Path, platform: str) -> None:
     found = find_accounts(Home.at(tmp_path, platform))
     assert (found.accounts, found.notes, found.read) == ((), (), ())
+
+
+def _python_for_nobody() -> str | None:
+    """A Python 3.11+ the unprivileged user can run (the test's own may sit under /root)."""
+    import subprocess
+
+    for candidate in (sys.executable, "/usr/bin/python3", "/usr/local/bin/python3"):
+        probe = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", candidate, "-c",
+                                "import sys; assert sys.version_info >= (3, 11)"], capture_output=True)
+        if probe.returncode == 0:
+            return candidate
+    return None
+
+
+def test_apple_mail_protected_by_the_system_is_named_with_how_to_allow_it(tmp_path: Path) -> None:
+    """macOS refuses ~/Library/Mail without Full Disk Access (EPERM); the same refusal here
+    comes from the folder's permissions, met by an unprivileged user."""
+    import os
+    import stat
+    import subprocess
+    import tempfile
+
+    from smtpdiag.accounts.text import note_sentence
+
+    base = Path(tempfile.mkdtemp(dir="/tmp" if os.path.isdir("/tmp") else None))
+    try:
+        base.chmod(0o755)
+        home = base / "home"
+        shutil.copytree(MAC, home)
+        for p in [home, *home.rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+        (home / "Library" / "Mail").chmod(0o700 if os.geteuid() == 0 else 0)
+        if os.geteuid() != 0:
+            found = find_accounts(Home.at(home, "darwin"))
+            notes = [note_sentence(n) for n in found.notes]
+            programs = {a.program for a in found.accounts}
+        else:
+            if shutil.which("setpriv") is None or (python := _python_for_nobody()) is None:
+                pytest.skip("running as root without setpriv and a Python the unprivileged user can run")
+            code = ("import json; from smtpdiag.accounts import find_accounts, Home; "
+                    "from smtpdiag.accounts.text import note_sentence; "
+                    f"f = find_accounts(Home.at({str(home)!r}, 'darwin')); "
+                    "print(json.dumps([[note_sentence(n) for n in f.notes], sorted({a.program for a in f.accounts})]))")
+            env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PYTHONDONTWRITEBYTECODE": "1",
+                   "LANGUAGE": "en", "PATH": os.environ.get("PATH", "")}
+            result = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", python,
+                                     "-c", code], capture_output=True, text=True, env=env, cwd="/", timeout=60)
+            assert result.returncode == 0, result.stderr
+            import json
+
+            notes, listed = json.loads(result.stdout)
+            programs = set(listed)
+        assert notes == ["Apple Mail: cannot read its settings without permission (Full Disk Access). To allow "
+                         "it: System Settings > Privacy & Security > Full Disk Access, and add the program you "
+                         "start smtpdiag from."]
+        assert programs == {"thunderbird"}  # the rest of the home is still read
+    finally:
+        mail = base / "home" / "Library" / "Mail"
+        if mail.exists():
+            mail.chmod(stat.S_IRWXU)
+        for p in [base, *base.rglob("*")]:
+            try:
+                p.chmod(stat.S_IRWXU)
+            except OSError:
+                pass
+        shutil.rmtree(base, ignore_errors=True)

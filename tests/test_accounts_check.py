@@ -100,6 +100,13 @@ def test_465_with_starttls_on_an_ssl_tls_server_gets_change_naming_ssl_tls(tmp_p
     data = json.loads(report.dumps())
     jsonschema.validate(data, SCHEMA)
     assert Report.from_json(data).mail_programs == report.mail_programs
+    # Before sharing, the customer is told it is there; the anonymised copy hides names and logins.
+    from smtpdiag.report.privacy import anonymise, disclosure
+
+    told = [line for line in disclosure(report) if "mail programs" in line]
+    assert told and "demo@example.net in Thunderbird" in told[0] and "no passwords" in told[0]
+    hidden = json.dumps(anonymise(report).to_json()["mail_programs"])
+    assert "example.net" not in hidden and "demo@" not in hidden and "Connection security: SSL/TLS" in hidden
     # Every format carries the same words.
     for text in (render_text(report), render_html(report), render_print_html(report)):
         assert "Mail programs on this computer" in text

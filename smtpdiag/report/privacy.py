@@ -90,6 +90,12 @@ def disclosure(report: Report) -> list[str]:
             user=inp["user"]))
     else:
         out.append(_("No login was tried, so there is no login name in the report."))
+    if report.mail_programs:
+        from .mail_programs import entries, who
+
+        out.append(_("The outgoing-server settings of the mail programs on this computer that use this "
+                     "server, with their login names but no passwords: {accounts}.").format(
+            accounts=_join([who(e) for e in entries(report)])))
     out.append(_("When the check ran ({created}), the smtpdiag version ({version}) and a random "
                  "report ID ({report_id}).").format(created=created_words(report.created),
                                                     version=report.app.get("version", "?"),
