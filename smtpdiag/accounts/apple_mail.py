@@ -13,7 +13,6 @@ Passwords are in the keychain, never in this file.
 
 from __future__ import annotations
 
-import plistlib
 import re
 from pathlib import Path
 from typing import Any
@@ -101,6 +100,8 @@ def read(home: Home) -> Found:
         folders = mail_folders(home)
     except PermissionError:
         return Found(notes=(ProgramNote("apple_mail", "unreadable", PERMISSION),))
+    import plistlib  # only here: most computers have no Apple Mail folder
+
     for folder in folders:  # the newest version Mail wrote
         plist = folder / "MailData" / "Accounts.plist"
         try:

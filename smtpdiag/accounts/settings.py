@@ -172,10 +172,8 @@ def mail_programs(accounts: Sequence[MailAccount], checks: Sequence[Check],
     return out
 
 
-def login_policy_lookup() -> Callable[[str], Any] | None:
-    """``login_policy_for`` from the login-policy data (issue 16), when present."""
-    try:
-        from ..login_policy import login_policy_for  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    return login_policy_for  # type: ignore[no-any-return,unused-ignore]
+def login_policy_lookup() -> Callable[[str], Any]:
+    """``login_policy_for`` from the providers' login-policy data (issue 16)."""
+    from ..login_policy import login_policy_for
+
+    return login_policy_for
