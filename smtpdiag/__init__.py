@@ -15,6 +15,13 @@ the engine's tests need no display.
     simnet    the simulated network used by the demo and the tests
 """
 
+import sys as _sys
+
+from . import interrupts as _interrupts
+
+if _sys.argv and _interrupts.running_as_program(_sys.argv[0]):
+    _interrupts.install_early()  # Ctrl+C while the rest is imported: exit 130, no traceback
+
 __version__ = "0.1.0"
 
 APP_NAME = "smtpdiag"

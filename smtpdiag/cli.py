@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from . import __version__
 from .config import DEFAULT_CONTROLS, DEFAULT_PORTS
 from .i18n import _, set_language
 from .options import CheckOptions, UsageError, build_config
+from .textsafe import file_name, one_line
 
 EXIT_BY_LIGHT = {"green": 0, "amber": 1, "red": 2, "grey": 2}
 EXIT_USAGE = 64
@@ -89,14 +91,43 @@ def render(report: object, fmt: str) -> str:
     return reportmod.render_text(report)
 
 
-def write_output(text: str, output: str) -> None:
-    if output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from .report.files import atomic_write_text
+def prepare_output(output: str) -> object:
+    """Where the report goes, checked before the run (a bad --output is exit 64 at once)."""
+    from .report.files import OutputError, check_output
 
-    atomic_write_text(output, text)
+    try:
+        return check_output(output)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def write_output(text: str, target: object) -> None:
+    """The report, as UTF-8 whatever the console's encoding.  Raises OutputError."""
+    from .report.files import OutputTarget
+    from .report.files import write_output as write
+
+    assert isinstance(target, OutputTarget)
+    write(target, text.encode("utf-8"))
+
+
+def emit(text: str) -> None:
+    """Text on standard output as UTF-8 (``demo --text``)."""
+    from .report.files import OutputTarget
+    from .report.files import write_output as write
+
+    write(OutputTarget("-", "stdout", "-"), text.encode("utf-8"))
+
+
+def say(line: str) -> None:
+    """One line on standard error, if there is one (``2>&-`` closes it)."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(line + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def _progress_printer(enabled: bool):  # type: ignore[no-untyped-def]
@@ -105,8 +136,7 @@ def _progress_printer(enabled: bool):  # type: ignore[no-untyped-def]
     def on_event(event: object) -> None:
         if enabled and isinstance(event, CheckFinished):
             c = event.check
-            sys.stderr.write(f"  {c.host} {c.port}: {c.light} ({c.cause})\n")
-            sys.stderr.flush()
+            say(one_line(f"  {c.host} {c.port}: {c.light} ({c.cause})"))
 
     return on_event
 
@@ -128,13 +158,14 @@ def connect_budget_note(timeout: float, platform: str = sys.platform) -> str | N
 def _say_connect_budget(timeout: float) -> None:
     note = connect_budget_note(timeout)
     if note:
-        sys.stderr.write(note + "\n")
+        say(note)
 
 
 def cmd_check(argv: Sequence[str]) -> int:
     args = _check_parser().parse_args(argv)
     if args.lang:
         set_language(args.lang)
+    output = prepare_output(args.output)
     password = read_password(args.user)
     config = build_config(check_options(args), args.target, password)
     _say_connect_budget(config.timeout)
@@ -144,22 +175,35 @@ def cmd_check(argv: Sequence[str]) -> int:
     # The mail programs on this computer: their exact settings for this server are tested too.
     mail = look()
     config = with_accounts(config, mail.accounts)
-    diagnosis = Diagnosis(config, on_event=_progress_printer(sys.stderr.isatty()))
+    diagnosis = Diagnosis(config, on_event=_progress_printer(sys.stderr is not None and sys.stderr.isatty()))
+    from .interrupts import ctrl_c_sets
+
     try:
-        diagnosis.start()
-        result = None
-        while result is None:
-            result = diagnosis.wait(0.2)
+        # During the run Ctrl+C only sets a flag that this loop reads: a KeyboardInterrupt
+        # raised inside a callback (an import lock's, a weakref's) would be swallowed.
+        with ctrl_c_sets() as interrupted:
+            diagnosis.start()
+            result = None
+            while result is None:
+                if interrupted.is_set():
+                    raise KeyboardInterrupt
+                result = diagnosis.wait(0.2)
     except KeyboardInterrupt:
         diagnosis.cancel()
-        sys.stderr.write(_("Interrupted.") + "\n")
+        say(_("Interrupted."))
         return EXIT_INTERRUPTED
     from .report.model import report_of
 
     report = report_of(result)
     attach(report, mail.accounts)
     _log(report)
-    write_output(render(report, args.format), args.output)
+    from .report.files import OutputError
+
+    try:
+        write_output(render(report, args.format), output)
+    except OutputError as exc:
+        say(f"smtpdiag: {one_line(exc)}")
+        return EXIT_USAGE
     return EXIT_BY_LIGHT[report.overall["light"]]
 
 
@@ -187,10 +231,10 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
     SCENARIOS = scenarios()
 
     if args.list:
-        for name, sc in SCENARIOS.items():
-            title = _(sc.title)
-            print(f"{name:<22} {title}")
+        emit("".join(f"{name:<22} {_(sc.title)}\n" for name, sc in SCENARIOS.items()))
         return 0
+    if sys.stdout is None:
+        raise UsageError(_("standard output is closed"))
     names = [args.scenario] if args.scenario else list(SCENARIOS)
     for name in names:
         if name not in SCENARIOS:
@@ -205,7 +249,7 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
 
     as_list = args.format == "json" and len(names) > 1
     if as_list:
-        sys.stdout.write("[\n")  # several reports: one JSON array, written as they finish
+        emit("[\n")  # several reports: one JSON array, written as they finish
     for index, name in enumerate(names):
         sc = SCENARIOS[name]
         with start_scenario(name) as sim:
@@ -236,10 +280,9 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
             out = ("," if index else "") + render(report, "json")
         else:
             out = render(report, args.format)
-        sys.stdout.write(out)
-        sys.stdout.flush()
+        emit(out)
     if as_list:
-        sys.stdout.write("]\n")
+        emit("]\n")
     return 0
 
 
@@ -259,24 +302,72 @@ def cmd_accounts(argv: Sequence[str]) -> int:
     found = find_accounts()
     if args.format == "json":
         for note in found.notes:  # standard output carries only the list
-            sys.stderr.write(note_sentence(note) + "\n")
-        sys.stdout.write(render_json(found))
+            say(note_sentence(note))
+        emit(render_json(found))
     else:
-        sys.stdout.write(render_text(found))
+        emit(render_text(found))
     sys.stdout.flush()
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    lang = _lang_from(argv)
-    set_language(lang, () if lang else _system_ui_languages())
+def utf8_streams() -> None:
+    """Standard output and error speak UTF-8 whatever the console or locale (a Windows
+    redirect is cp1252 and strict: a U+FFFD in a banner would be a traceback)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        try:
+            reconfigure(encoding="utf-8", errors="backslashreplace")
+        except (OSError, ValueError):
+            pass
+
+
+def _quiet_stdout() -> None:
+    """After the reader of standard output went away: no error when Python flushes it at exit."""
     try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The program: a clean exit code and at most one line on standard error for anything
+    (bad input 64, Ctrl+C 130 at any moment, a closed pipe or a closed standard output)."""
+    import signal
+
+    from . import interrupts
+
+    try:
+        if interrupts.installed():
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl+C is KeyboardInterrupt from here on
+        utf8_streams()
+        logging.raiseExceptions = False  # a full disk under the log file: no "--- Logging error ---" traceback
+        code = _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        say(_("Interrupted."))
+        code = EXIT_INTERRUPTED
+    except BrokenPipeError:  # "smtpdiag demo --text | head": the reader has all it wanted
+        _quiet_stdout()
+        code = 0
+    finally:
+        interrupts.reinstall()  # interpreter shutdown is interruptible too: exit 130, no traceback
+    if code == EXIT_INTERRUPTED:
+        interrupts.leave(code)  # at once: waiting for probe threads and shutdown would race the signal
+    return code
+
+
+def _main(argv: list[str]) -> int:
+    try:
+        lang = _lang_from(argv)
+        set_language(lang, () if lang else _system_ui_languages())
         if argv[:1] == ["--version"] or argv[:1] == ["-V"]:
-            print(f"smtpdiag {__version__}")
+            emit(f"smtpdiag {__version__}\n")
             return 0
         if argv[:1] in (["-h"], ["--help"]):
-            print(usage())
+            emit(usage() + "\n")
             return 0
         if argv[:1] == ["check"]:
             return cmd_check(argv[1:])
@@ -286,11 +377,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_demo_text(argv[1:])
         return window_main(argv)
     except UsageError as exc:
-        sys.stderr.write(f"smtpdiag: {exc}\n")
+        say(f"smtpdiag: {one_line(exc)}")
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        sys.stderr.write(_("Interrupted.") + "\n")
-        return EXIT_INTERRUPTED
 
 
 def _system_ui_languages() -> list[str]:
@@ -346,16 +434,17 @@ def _without_lang(argv: list[str]) -> list[str]:
 
 def print_saved_report(path: str) -> int:
     """``smtpdiag view`` without a screen (support staff over SSH): the report as text."""
-    from .report.model import Report, ReportError, render_text
+    from .report.loader import load_report
+    from .report.model import ReportError, render_text
 
     try:
-        with open(path, encoding="utf-8") as fh:
-            report = Report.loads(fh.read())
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(_("cannot read {path}: {reason}").format(path=path, reason=exc)) from None
+        loaded = load_report(path)
     except ReportError as exc:
-        raise UsageError(f"{path}: {exc}") from None
-    sys.stdout.write(render_text(report))
+        raise UsageError(str(exc)) from None
+    note = loaded.partial_note()
+    if note:
+        say(f"smtpdiag: {note}")
+    emit((note + "\n\n" if note else "") + render_text(loaded.report))
     return 0
 
 
@@ -368,7 +457,7 @@ def demo_without_screen(scenario: str | None) -> int:
     one line on how to see the others and how to get the window."""
     status = cmd_demo_text(["--text", scenario or STORY_SCENARIO])
     sys.stdout.flush()
-    sys.stderr.write(no_screen_demo_hint() + "\n")
+    say(no_screen_demo_hint())
     return status
 
 
@@ -393,8 +482,8 @@ def window_main(argv: list[str]) -> int:
         if len(argv) != 2:
             raise UsageError(_("usage: smtpdiag view REPORT.json"))
         mode, value = "view", argv[1]
-        if not os.path.isfile(value):
-            raise UsageError(_("There is no file '{path}'.").format(path=value))
+        if not os.path.lexists(value):
+            raise UsageError(_("There is no file '{path}'.").format(path=file_name(value)))
     elif argv[:1] == ["demo"]:
         if len(argv) > 2:
             raise UsageError(_("usage: smtpdiag demo [SCENARIO]"))

@@ -74,12 +74,33 @@ class Finished:
 Event = Planned | StepRecorded | CheckFinished | Finished
 
 
-def check_id(role: str, host: str, port: int, protocol: str | None = None, index: int = 0) -> str:
+def check_id(role: str, host: str, port: int, protocol: str | None = None, index: int = 0,
+             mode: str | None = None) -> str:
+    """``target-587``, ``control2-587``, ``vpn-HOST-ike``; a port given with two modes
+    gets the mode too (``target-9-starttls``, ``target-9-implicit``)."""
     if protocol:
-        return f"vpn-{protocol}"
+        return f"vpn-{host}-{protocol}"
+    suffix = f"-{mode}" if mode else ""
     if role == "target":
-        return f"target-{port}"
-    return f"control{index + 1}-{port}"
+        return f"target-{port}{suffix}"
+    return f"control{index + 1}-{port}{suffix}"
+
+
+def unique_ids(checks: list[Check]) -> list[Check]:
+    """Make every id unique (a VPN protocol asked for twice on two ports gets its port)."""
+    seen: dict[str, int] = {}
+    out = []
+    for c in checks:
+        new_id = c.id
+        if new_id in seen and c.kind == "vpn":
+            new_id = f"{c.id}-{c.port}"
+        while new_id in seen:
+            seen[c.id] += 1
+            new_id = f"{c.id}-{seen[c.id]}"
+        seen.setdefault(new_id, 1)
+        seen.setdefault(c.id, 1)
+        out.append(c if new_id == c.id else c.with_(id=new_id))
+    return out
 
 
 def account_checks(config: RunConfig, host: str) -> list[Check]:
@@ -196,21 +217,25 @@ class Diagnosis:
         c = self.config
         checks: list[Check] = []
         for p in c.ports:
-            checks.append(Check(check_id("target", c.host, p.port), "smtp", "target", c.host, p.port, p.mode,
-                                cause="", light="grey", where="unknown"))
+            checks.append(Check(check_id("target", c.host, p.port, mode=self._mode_in_id(p)), "smtp", "target",
+                                c.host, p.port, p.mode, cause="", light="grey", where="unknown"))
         for i, ctrl in enumerate(c.controls):
             served = KNOWN_CONTROL_PORTS.get(ctrl)
             for p in c.ports:
                 if served is not None and p.port not in served:
                     continue
-                checks.append(Check(check_id("control", ctrl, p.port, index=i), "smtp", "control", ctrl,
-                                    p.port, p.mode, cause="", light="grey", where="unknown"))
+                checks.append(Check(check_id("control", ctrl, p.port, index=i, mode=self._mode_in_id(p)), "smtp",
+                                    "control", ctrl, p.port, p.mode, cause="", light="grey", where="unknown"))
         for v in c.vpn:
             checks.append(Check(check_id("target", v.host, v.port, v.protocol), "vpn", "target", v.host,
                                 v.port, None, v.protocol, cause="", light="grey", where="unknown"))
         if not c.email_domain:  # with an e-mail address, the server is known after discovery
             checks += account_checks(c, c.host)
-        return checks
+        return unique_ids(checks)
+
+    def _mode_in_id(self, p: PortSpec) -> str | None:
+        """The mode belongs in the id only when the same port is tested in two modes."""
+        return p.mode if sum(1 for q in self.config.ports if q.port == p.port) > 1 else None
 
     def _resolution(self, host: str) -> HostResolution:
         with self._lock:
@@ -358,7 +383,7 @@ class Diagnosis:
         if check.role == "target" and check.kind == "smtp" and CAUSES[done.cause].where == "by_control":
             # Who is at fault depends on the reference servers: wait for them on this
             # port, so that the row's words are final when it is shown.
-            done = self._finalise(check, attempts, duration, controls=self._controls_for(check.port))
+            done = self._finalise(check, attempts, duration, controls=self._controls_for(check.port, check.mode))
         hold = bool(self.config.user) and check.role == "target" and check.kind == "smtp"
         with self._lock:
             self._results[check.id] = done
@@ -368,9 +393,10 @@ class Diagnosis:
         if not hold:
             self.on_event(CheckFinished(done))
 
-    def _controls_for(self, port: int) -> list[Check]:
+    def _controls_for(self, port: int, mode: str | None = None) -> list[Check]:
         """The reference servers' finished checks on *port*, once all of them are done."""
-        wanted = [c.id for c in self._planned if c.role == "control" and c.port == port]
+        wanted = [c.id for c in self._planned if c.role == "control" and c.port == port
+                  and (mode is None or c.mode == mode)]
         while not self.cancel_event.is_set():
             with self._lock:
                 if all(i in self._results for i in wanted):
@@ -539,7 +565,8 @@ class Diagnosis:
             check = results.get(planned.id) or planned.with_(light="grey", cause="cancelled")
             if check.role == "target" and check.kind == "smtp" and check.attempts:
                 controls = [results[c.id] for c in self._planned
-                            if c.role == "control" and c.port == check.port and c.id in results]
+                            if c.role == "control" and c.port == check.port and c.mode == check.mode
+                            and c.id in results]
                 check = self._finalise(check, list(check.attempts), check.duration_ms, controls)
             final.append(check)
         return RunResult(self.config, tuple(final), self.started_at, lookups=tuple(self._lookups()),

@@ -36,12 +36,9 @@ def build_config(args: CheckOptions, target_text: str, password: str | None = No
     try:
         target = parse_target(target_text)
         ports = tuple(parse_port(p) for p in (args.port or DEFAULT_PORTS))
-        seen: set[int] = set()
-        unique = []
-        for p in ports:
-            if p.port not in seen:
-                seen.add(p.port)
-                unique.append(p)
+        # The same port in two modes is two checks (ids target-9-starttls, target-9-implicit);
+        # the same port and mode twice is one.
+        unique = list(dict.fromkeys(ports))
         if args.no_control and args.control:
             raise BadInput(_("--control and --no-control cannot be used together."))
         controls: tuple[str, ...] = ()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ..i18n import _, ngettext
 from ..report.model import Report
 from ..report.words import report_headline
+from ..textsafe import one_line
 from . import lights
 
 
@@ -188,6 +189,9 @@ class Banner(QFrame):
 
     # -- helpers -------------------------------------------------------------------------------
     def _set_texts(self, headline: str, context: str, summary: str, advice: str) -> None:
+        # Plain-text labels, and every value through the one neutraliser: a report's
+        # summary or a file name may hold bidi overrides or line breaks.
+        headline, context, summary, advice = (one_line(x) for x in (headline, context, summary, advice))
         self.headline.setText(headline)
         for label, value in ((self.context, context), (self.summary, summary), (self.advice, advice)):
             label.setText(value)

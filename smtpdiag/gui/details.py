@@ -12,14 +12,13 @@ coloured by hand: the widgets follow the system palette.
 
 from __future__ import annotations
 
-from html import escape
-
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QPlainTextEdit, QTabWidget, QTextBrowser, QWidget
 
 from ..causes import CAUSES, where_word
 from ..i18n import _
 from ..records import Check, Step
+from ..report.html import esc as escape
 from ..report.model import transcript_lines
 from . import lights
 from .results import connection_words, status_word

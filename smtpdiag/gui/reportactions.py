@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
 from ..i18n import _
 from ..report.files import safe_file_name
 from ..report.model import Report, ReportError
+from ..textsafe import file_name, one_line, plain
 from .dialogs import PrivacyDialog
 from .reportfiles import (
     FORMATS,
@@ -62,34 +63,35 @@ class ReportActions(QObject):
             self.open_path(path)
 
     def open_path(self, path: str, interactive: bool = True) -> bool:
-        """Open a saved report.  A damaged file gives a clear message, never a crash."""
+        """Open a saved report through the one loader (smtpdiag.report.loader): a damaged or
+        hostile file gives one plain line, never a crash; a partly readable one is shown and
+        marked "Partly read"."""
+        from ..report.loader import load_report
+
         try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-            report = Report.loads(text)
-        except (OSError, UnicodeDecodeError, ReportError) as exc:
-            if isinstance(exc, ReportError):
-                reason = str(exc)
-            elif isinstance(exc, UnicodeDecodeError):
-                reason = _("This file is not an smtpdiag report (it is not text).")
-            else:
-                reason = _("The file could not be read: {reason}").format(reason=exc.strerror or exc)
-            self._open_failed(path, reason, interactive)
+            loaded = load_report(path)
+        except ReportError as exc:
+            self._open_failed(path, str(exc), interactive)
             return False
-        self.window.show_report(report, path)
+        w = self.window
+        w.show_report(loaded.report, path)
+        note = loaded.partial_note()
+        if note:
+            w.banner.context.setText(one_line(f"{w.banner.context.text()} · {note}"))
+            w.banner.context.setVisible(True)
+            w.statusBar().showMessage(note, 20000)
         return True
 
     def _open_failed(self, path: str, reason: str, interactive: bool) -> None:
         w = self.window
         if interactive:
-            self.message(QMessageBox.Icon.Warning, _("This report cannot be opened"),
-                         f"{os.path.basename(path)}: {reason}")
+            self.message(QMessageBox.Icon.Warning, _("This report cannot be opened"), one_line(reason))
         else:
             w.banner.show_message(
-                _("This report cannot be opened"), reason,
+                _("This report cannot be opened"), one_line(reason),
                 _("Ask the person who sent it to save it again with smtpdiag, and send the .json file."),
-                os.path.basename(path), light="grey")
-        w.statusBar().showMessage(reason, 10000)
+                file_name(os.path.basename(path)), light="grey")
+        w.statusBar().showMessage(one_line(reason), 10000)
 
     # -- drag and drop a saved report ---------------------------------------------------------
     def accepts_drop(self, event: QDragEnterEvent | QDropEvent) -> str | None:
@@ -184,8 +186,15 @@ class ReportActions(QObject):
 
     # -- messages ---------------------------------------------------------------------------------
     def message(self, icon: QMessageBox.Icon, title: str, text: str) -> None:
-        """A window-modal message that does not block the event loop."""
-        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.window)
+        """A window-modal message that does not block the event loop.
+
+        Plain text only (never AutoText, so a report's ``<a href>`` is no link and
+        ``<h1>`` no headline), with every invisible or reordering character escaped."""
+        box = QMessageBox(icon, one_line(title), plain(text), QMessageBox.StandardButton.Ok, self.window)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for label in box.findChildren(QLabel):  # QMessageBox's own label opens links by default
+            label.setOpenExternalLinks(False)
         box.setWindowModality(Qt.WindowModality.WindowModal)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.message_box = box

@@ -13,6 +13,7 @@ rows: their results for the same port fill the "Other mail servers" column.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ from ..config import vpn_protocol_name
 from ..i18n import N_, _, ngettext
 from ..records import Check, Step
 from ..report.model import MODE_WORDS, Report, with_words
+from ..textsafe import one_line
 from . import lights
 
 SecondLineRole = Qt.ItemDataRole.UserRole + 1
@@ -297,6 +299,11 @@ class ResultsModel(QAbstractTableModel):
             font = QFont()
             font.setItalic(True)
             cells[(COL_MEANING, Qt.ItemDataRole.FontRole)] = font
+        for key, value in cells.items():
+            if isinstance(value, str):  # host names, words and codes may come from a report file
+                value = one_line(value)
+                # A tool tip that looks like HTML is shown as HTML: make it HTML, escaped.
+                cells[key] = f"<qt>{html.escape(value)}</qt>" if key[1] == tooltip else value
         for col in range(len(HEADERS)):
             cells[(col, LightRole)] = item.light
             cells[(col, StateRole)] = item.state

@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
 from ..i18n import _
 from ..net import Network
 from ..report.model import Report
+from ..textsafe import one_line
 from . import lights
 from .banner import Banner
 from .bridge import DiagnosisRunner
@@ -416,7 +417,7 @@ class MainWindow(QMainWindow):
     def show_error(self, message: str, in_advanced: bool = False) -> None:
         """A one-line message next to the box (bad input).  When the problem is in the
         advanced options, they are opened so the user sees what the message is about."""
-        self.error_text.setText(message)
+        self.error_text.setText(one_line(message))
         self.error_row.show()
         self.target.setAccessibleDescription(message)
         if in_advanced:
@@ -509,7 +510,7 @@ class MainWindow(QMainWindow):
     def set_title(self, text: str) -> None:
         """The window title: the checked server or the report file; in practice mode always
         "Practice mode", whichever situation runs (the title never flips between names)."""
-        self.setWindowTitle(_("Practice mode") if self.mode == "demo" else text)
+        self.setWindowTitle(_("Practice mode") if self.mode == "demo" else one_line(text))
 
     @Slot(int)
     def _scenario_changed(self, index: int) -> None:

@@ -153,7 +153,9 @@ def _build_context(ca_file: str | None, extra_ca_pem: str | None, legacy: bool,
                    platform: str) -> ssl.SSLContext:
     ctx = _system_trust_context(platform)
     if ca_file:
-        ctx.load_verify_locations(cafile=ca_file)
+        # Read with a bound, as a regular file only, and hand OpenSSL the text: it never
+        # opens the path itself (a FIFO swapped in would hang it, /dev/zero exhaust it).
+        ctx.load_verify_locations(cadata=read_ca_file(ca_file))
     if extra_ca_pem:
         ctx.load_verify_locations(cadata=extra_ca_pem)
     if legacy:
@@ -163,24 +165,38 @@ def _build_context(ca_file: str | None, extra_ca_pem: str | None, legacy: bool,
     return ctx
 
 
+MAX_CA_FILE_BYTES = 4 * 1024 * 1024  # a full CA bundle is about 200 kB
+
+
+def read_ca_file(path: str) -> str:
+    """The PEM text of the CA file *path*: a regular file of at most 4 MB, read with a
+    bound (never a FIFO, a device or /dev/zero).  Raises ValueError with one line."""
+    from ..inputfiles import InputFileError, read_limited
+    from ..textsafe import file_name
+
+    try:
+        data = read_limited(path, MAX_CA_FILE_BYTES)
+    except InputFileError as exc:
+        # TRANSLATORS: "CA file": the file of extra trusted root certificates (--ca-file);
+        # {reason} says why, e.g. "there is no such file".
+        raise ValueError(_("cannot read the CA file {path}: {reason}").format(
+            path=file_name(path), reason=exc)) from None
+    return data.decode("latin-1")  # PEM is ASCII; anything else is left to OpenSSL to refuse
+
+
 def check_ca_file(path: str) -> None:
     """Raise ValueError with a one-line reason if *path* is not a usable PEM CA file."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        # TRANSLATORS: "CA file": the file of extra trusted root certificates (--ca-file);
-        # {reason} is the operating system's reason, e.g. "No such file or directory".
-        raise ValueError(_("cannot read the CA file {path}: {reason}").format(
-            path=path, reason=exc.strerror or exc)) from None
-    if b"-----BEGIN CERTIFICATE-----" not in data:
+    from ..textsafe import file_name
+
+    data = read_ca_file(path)
+    if "-----BEGIN CERTIFICATE-----" not in data:
         # TRANSLATORS: PEM is the text format of certificates ("-----BEGIN CERTIFICATE-----").
-        raise ValueError(_("{path} contains no PEM certificate").format(path=path))
+        raise ValueError(_("{path} contains no PEM certificate").format(path=file_name(path)))
     try:
-        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)
-    except ssl.SSLError as exc:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=data)
+    except (ssl.SSLError, ValueError) as exc:
         raise ValueError(_("{path} is not a valid certificate file ({reason})").format(
-            path=path, reason=exc.reason)) from None
+            path=file_name(path), reason=getattr(exc, "reason", None) or exc)) from None
 
 
 def _name(name: x509.Name) -> str:

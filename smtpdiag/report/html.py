@@ -26,7 +26,8 @@ from ..causes import CAUSES, light_word, title, where_word
 from ..config import vpn_protocol_name
 from ..i18n import N_, _
 from ..records import Check, Step
-from ..textsafe import plain
+from ..textsafe import one_line
+from ..textsafe import plain as plain  # re-exported: the neutraliser under its old name
 from . import layout, mail_programs
 from .model import MODE_WORDS, Report, transcript_line, transcript_lines
 from .words import report_headline
@@ -34,8 +35,9 @@ from .words import report_headline
 LIGHTS = ("green", "amber", "red", "grey")
 
 def esc(text: object) -> str:
-    """*text* safe inside HTML element content and quoted attribute values."""
-    return html.escape(plain(text), quote=True)
+    """*text* safe inside HTML element content and quoted attribute values (one line:
+    a line break inside a field cannot start a line that looks like the report's own)."""
+    return html.escape(one_line(text), quote=True)
 
 
 _LANG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")

@@ -49,7 +49,10 @@ class _RunLogHandler(logging.handlers.RotatingFileHandler):
             # Handler.handle() holds this handler's lock around emit().
             if self.stream is not None:
                 stream, self.stream = self.stream, None  # type: ignore[assignment]
-                stream.close()
+                try:
+                    stream.close()  # flushes: a full disk must not end the run in a traceback
+                except OSError:
+                    pass
 
 
 def log_dir() -> Path:

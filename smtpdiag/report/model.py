@@ -22,6 +22,7 @@ from ..config import RunConfig, vpn_protocol_name
 from ..host.environment import environment
 from ..i18n import _, current_language, ngettext
 from ..records import Check, TranscriptLine
+from ..textsafe import one_line
 from ..verdict import overall
 from . import words
 from .words import MODE_WORDS
@@ -194,12 +195,12 @@ class Report:
 
     @classmethod
     def loads(cls, text: str) -> Report:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ReportError(_("This file is not an smtpdiag report (not JSON: {reason}).").format(
-                reason=exc.msg)) from None
-        return cls.from_json(data)
+        """A report from JSON text, checked in full by :mod:`smtpdiag.report.loader`
+        (damaged parts are left out; use ``load_report`` to learn which)."""
+        from .loader import check_structure, load_report_data, parse
+
+        check_structure(text)
+        return load_report_data(parse(text)).report
 
     @property
     def targets(self) -> list[Check]:
@@ -288,10 +289,27 @@ _TEXT_DIR = {"send": "->", "recv": "<-", "note": "**"}
 _TLS_DIR = {"send": "~>", "recv": "<~", "note": "**"}
 
 
+def _one_line_strings(node: Any) -> Any:
+    if isinstance(node, str):
+        return one_line(node)
+    if isinstance(node, dict):
+        return {k: _one_line_strings(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_one_line_strings(v) for v in node]
+    return node
+
+
+def for_display(report: Report) -> Report:
+    """A copy of *report* whose every text went through :func:`smtpdiag.textsafe.one_line`:
+    a certificate subject, server reply or report field with a line break, bidi override or
+    escape sequence cannot start a line that looks like the report's own (``Overall: OK``)."""
+    return Report.from_json(_one_line_strings(report.to_json()))
+
+
 def transcript_line(line: TranscriptLine) -> str:
     """One transcript line as the reports print it: time, direction, the text as recorded."""
     arrow = (_TLS_DIR if line.tls else _TEXT_DIR).get(line.dir, "**")
-    return f"{line.ms:>6} ms {arrow} {line.text}"
+    return f"{line.ms:>6} ms {arrow} {one_line(line.text)}"
 
 
 def transcript_lines(check: Check) -> list[str]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 from ..causes import light_word, where_word
 from ..i18n import _
 from ..records import Check
-from .html import LIGHTS, created_words, plain, port_words
+from ..textsafe import plain
+from .html import LIGHTS, created_words, port_words
 from .model import Report
 from .words import report_headline
 

@@ -18,7 +18,7 @@ from ..i18n import _
 from ..records import Check
 from ..textsafe import plain
 from . import layout, mail_programs
-from .model import Report, transcript_line
+from .model import Report, for_display, transcript_line
 from .words import report_headline
 
 
@@ -35,6 +35,7 @@ def _heading(text: str) -> list[str]:
 
 
 def render(report: Report, details: bool = True) -> str:
+    report = for_display(report)  # every field one line, escapes visible (the one neutraliser)
     o = report.overall
     target = report.input.get("target", "")
     lines = [
