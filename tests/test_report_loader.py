@@ -383,3 +383,13 @@ def test_file_permissions_are_not_needed_to_be_refused(tmp_path: Path) -> None:
             load_report(str(path))
     finally:
         path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+
+
+def test_a_broken_app_or_environment_is_replaced_and_marked() -> None:
+    doc = good()
+    doc["app"] = {}
+    doc["environment"] = "Windows"
+    loaded = load_report_bytes(dumps(doc))
+    assert loaded.partial and "app/name" in loaded.partial_note()
+    assert loaded.report.app == {"name": "smtpdiag", "version": "?"} and loaded.report.environment == {}
+    assert len(loaded.report.checks) == len(doc["checks"])

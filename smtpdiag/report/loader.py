@@ -43,6 +43,7 @@ MAX_STRING = 1 << 16
 MAX_CONTAINERS = 100_000  # arrays and objects; a real report has a few thousand
 _RESERVED_CONTEXT = {"code", "where", "port", "host"}  # arguments of causes.explain()
 _CONTEXT_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_STAND_INS: dict[str, dict[str, str]] = {"app": {"name": "smtpdiag", "version": "?"}, "environment": {}}
 
 
 @dataclass
@@ -165,6 +166,14 @@ def load_report_data(doc: Any) -> LoadedReport:
         if not problems:
             break
         fatal = [p for p in problems if p.prune is None]
+        # Which program made it and on what computer are facts around the report, not the
+        # report: a broken "app" or "environment" is replaced by an empty one, and marked.
+        for problem in [p for p in fatal if p.path[:1] in (("app",), ("environment",))]:
+            key = str(problem.path[0])
+            if doc.get(key) != _STAND_INS[key]:
+                doc[key] = dict(_STAND_INS[key])
+                left_out.append(((key,), _describe(problem)))
+        fatal = [p for p in fatal if p.path[:1] not in (("app",), ("environment",))]
         if fatal:
             raise ReportError(_("This smtpdiag report is damaged ({reason}).").format(reason=_describe(fatal[0])))
         # Deepest and last first, so earlier indices stay right (siblings differ in kind: all
