@@ -186,6 +186,68 @@ class Stream:
         except OSError:
             pass
 
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Datagrams:
+    """A connected UDP socket a probe sends requests over and waits for answers on.
+
+    Errors are mapped by :func:`failure_of` with ``udp=True``: an ICMP port
+    unreachable is ``refused`` on every system (Linux and macOS report it as
+    ECONNREFUSED, Windows as WSAECONNRESET), a firewall rule on this computer
+    ``local_blocked`` (EPERM on send).
+    """
+
+    def __init__(self, sock: socket.socket, cancel: threading.Event | None = None,
+                 platform: str = sys.platform) -> None:
+        self.sock = sock
+        self.cancel = cancel or threading.Event()
+        self.platform = platform  # whose numbers the errors carry (tests of other systems)
+
+    def addresses(self) -> tuple[tuple[str, int], tuple[str, int]]:
+        """((our address, port), (their address, port)) of this channel."""
+        return tuple(self.sock.getsockname()[:2]), tuple(self.sock.getpeername()[:2])  # type: ignore[return-value]
+
+    def send(self, data: bytes) -> None:
+        if self.cancel.is_set():
+            raise ProbeError("cancelled", "cancelled")
+        try:
+            self.sock.send(data)
+        except OSError as exc:
+            raise ProbeError(failure_of(exc, self.platform, udp=True), describe(exc)) from None
+
+    def recv(self, deadline: float) -> bytes | None:
+        """One datagram, or None when *deadline* passes in silence."""
+        while True:
+            if self.cancel.is_set():
+                raise ProbeError("cancelled", "cancelled")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            self.sock.settimeout(min(SLICE, remaining))
+            try:
+                return self.sock.recv(65535)
+            except TimeoutError:
+                continue
+            except OSError as exc:
+                raise ProbeError(failure_of(exc, self.platform, udp=True), describe(exc)) from None
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self) -> Datagrams:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 # Windows answers a TCP RST by sending the SYN again (twice, half a second and a
 # second later) before it reports the refusal, so "refused" arrives about 2 s
@@ -583,6 +645,11 @@ class Network:
                     cancel: threading.Event | None = None) -> Stream:
         """A :class:`Stream` over a new TCP connection (see :meth:`open_tcp`)."""
         return Stream(self.open_tcp(address, port, timeout, cancel), cancel)
+
+    def open_datagrams(self, address: str, port: int,
+                       cancel: threading.Event | None = None) -> Datagrams:
+        """:class:`Datagrams` over a new connected UDP socket (see :meth:`open_udp`)."""
+        return Datagrams(self.open_udp(address, port), cancel)
 
     def has_route(self, address: str, port: int) -> bool:
         """Whether this computer has a route toward *address* at all.

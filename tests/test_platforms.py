@@ -237,10 +237,11 @@ class WindowsClosedUdpPort:
 
 
 def test_a_udp_probe_reads_windows_wsaeconnreset_as_refused() -> None:
+    from smtpdiag.net import Datagrams
     from smtpdiag.probe.vpn.session import ProbeSession, exchange_datagrams
 
     session = ProbeSession(threading.Event())
-    sock = WindowsClosedUdpPort()
+    sock = Datagrams(WindowsClosedUdpPort(), platform="win32")  # type: ignore[arg-type]
     exchange = exchange_datagrams(sock, b"\x01handshake", 3.0, session,  # type: ignore[arg-type]
                                   accept=lambda data: data)
     assert exchange.refused and exchange.answer is None and exchange.sends == 1

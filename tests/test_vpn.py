@@ -309,7 +309,8 @@ def test_tls_server_that_never_answers_http_is_no_answer(
 
 def test_tcp_connect_timeout_is_no_answer_not_tcp_timeout() -> None:
     class BlackholeNetwork(Network):
-        def open_tcp(self, address: str, port: int, timeout: float) -> socket.socket:
+        def open_tcp(self, address: str, port: int, timeout: float,
+                     cancel: threading.Event | None = None) -> socket.socket:
             raise ProbeError("timeout", f"no answer within {timeout:g} s")
 
     steps, _, cause = run("pptp", 1723, timeout=SHORT, net=BlackholeNetwork())
@@ -360,8 +361,13 @@ def test_cancel_abandons_a_hanging_connect() -> None:
     release = threading.Event()
 
     class HangingNetwork(Network):
-        def open_tcp(self, address: str, port: int, timeout: float) -> socket.socket:
-            release.wait(timeout)
+        def open_tcp(self, address: str, port: int, timeout: float,
+                     cancel: threading.Event | None = None) -> socket.socket:
+            # A connect that hangs, honouring cancel as net.Network.open_tcp does
+            # (in slices): the probe must hand the check's cancel down to it.
+            while not release.wait(0.05):
+                if cancel is not None and cancel.is_set():
+                    raise ProbeError("cancelled", "cancelled")
             raise ProbeError("timeout", "released")
 
     cancel = threading.Event()

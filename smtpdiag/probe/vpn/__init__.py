@@ -29,12 +29,12 @@ import threading
 from collections.abc import Callable
 
 from ...config import PROTOCOL_NAMES, PROTOCOLS
-from ...net import Network, ProbeError, describe
+from ...net import Network, ProbeError
 from ...records import Step, TranscriptLine
 from .ike import probe_ike
 from .openvpn import probe_openvpn_tcp, probe_openvpn_udp
 from .pptp import probe_pptp
-from .session import Cancelled, ProbeOutcome, ProbeSession, probe_failure_of
+from .session import Cancelled, ProbeOutcome, ProbeSession, vpn_failure
 from .sstp import probe_sstp
 from .wireguard import probe_wireguard
 
@@ -81,7 +81,6 @@ def probe_vpn(net: Network, address: str, protocol: str, port: int, timeout: flo
                                       server_name)
     except Cancelled:
         outcome = ProbeOutcome("cancelled", "the check was stopped")
-    except (ProbeError, OSError) as exc:
-        failure = probe_failure_of(exc, udp=transport == "UDP")
-        outcome = ProbeOutcome(failure, f"the probe failed: {describe(exc)}")
+    except ProbeError as exc:  # already mapped by the transport (net.failure_of)
+        outcome = ProbeOutcome(vpn_failure(exc.failure), f"the probe failed: {exc.detail}")
     return session.finish(outcome)

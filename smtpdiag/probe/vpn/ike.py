@@ -434,8 +434,7 @@ def probe_ike(net: Network, address: str, port: int, timeout: float,
         return sock
     with sock:
         spi_i = os.urandom(8)
-        local = sock.getsockname()[:2]
-        remote = sock.getpeername()[:2]
+        local, remote = sock.addresses()
         request = build_ike_sa_init(spi_i, local, remote)
         session.note(f"IKE_SA_INIT request: initiator SPI {spi_i.hex()}, proposal "
                      f"{' '.join(str(t) for t in client_proposal().transforms)}, "

@@ -17,11 +17,10 @@ the control connection at once.
 
 from __future__ import annotations
 
-import socket
 import struct
 from dataclasses import dataclass
 
-from ...net import Network
+from ...net import Network, ProbeError, Stream
 from .session import ProbeOutcome, ProbeSession, connect_tcp
 
 MAGIC_COOKIE = 0x1A2B3C4D
@@ -142,14 +141,14 @@ def probe_pptp(net: Network, address: str, port: int, timeout: float,
     return ProbeOutcome(None, f"a PPTP server answered: {reply.describe()}")
 
 
-def _say_goodbye(sock: socket.socket, session: ProbeSession) -> None:
+def _say_goodbye(sock: Stream, session: ProbeSession) -> None:
     """Send Stop-Control-Connection-Request; the server's answer is not awaited."""
     stop = stop_control_connection_request()
     session.note("Stop-Control-Connection-Request (closing politely)")
     session.sent(stop)
     try:
         session.send_stream(sock, stop, 1.0)
-    except OSError:
+    except ProbeError:
         session.note("the server had already closed the connection")
 
 

@@ -16,17 +16,13 @@ end with are those of ``verdict.STEP_FAILURES`` for the step ``probe``:
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
-from ...net import Network, ProbeError, connect_budget, describe, failure_of
+from ...net import Datagrams, Network, ProbeError, Stream
 from ...records import Step, TranscriptLine
-
-T = TypeVar("T")
 
 # Longest time any single wait blocks before looking at the cancel event again.
 SLICE = 0.1
@@ -34,6 +30,7 @@ SLICE = 0.1
 HEX_BYTES_PER_LINE = 32
 
 PROBE_FAILURES = ("no_answer", "refused", "unverifiable", "cancelled", "local_blocked")
+# Longest time any single wait blocks before looking at the cancel event again (net.SLICE).
 
 
 class Cancelled(Exception):
@@ -70,16 +67,14 @@ def hex_lines(data: bytes, width: int = HEX_BYTES_PER_LINE) -> list[str]:
     return [data[i : i + width].hex(" ") for i in range(0, len(data), width)] or ["(empty)"]
 
 
-def probe_failure_of(exc: BaseException, udp: bool = False) -> str:
-    """The probe failure word for a socket error: refused, local_blocked, cancelled,
-    else no_answer (``net.failure_of`` decides; this only narrows its words).
+def vpn_failure(failure: str) -> str:
+    """The probe failure word for a transport failure word (``net.failure_of`` made it).
 
     A VPN check only distinguishes "actively refused" (TCP RST, ICMP port
-    unreachable; *udp*: on Windows a reset on a UDP socket) and "this computer
-    forbids it" from "no answer"; unreachable hosts and cut connections are
-    reported as no answer, with the technical reason in the step's detail.
+    unreachable) and "this computer forbids it" from "no answer"; unreachable
+    hosts and cut connections are reported as no answer, with the technical
+    reason in the step's detail.
     """
-    failure = failure_of(exc, udp=udp)
     if failure in ("refused", "cancelled", "local_blocked"):
         return failure
     return "no_answer"
@@ -143,98 +138,51 @@ class ProbeSession:
         if self.cancel.is_set():
             raise Cancelled()
 
-    def receive_datagram(self, sock: socket.socket, seconds: float) -> bytes | None:
+    def receive_datagram(self, channel: Datagrams, seconds: float) -> bytes | None:
         """One datagram, or None when *seconds* pass in silence.
 
-        An ICMP port unreachable on a connected UDP socket (``ConnectionRefusedError``,
-        on Windows ``ConnectionResetError`` 10054) is left to the caller.
+        A refusal (ICMP port unreachable) arrives as ProbeError ``refused``.
         """
-        deadline = time.monotonic() + seconds
-        while True:
-            self.check_cancel()
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            sock.settimeout(min(SLICE, remaining))
-            try:
-                return sock.recv(65535)
-            except TimeoutError:
-                continue
+        try:
+            return channel.recv(time.monotonic() + seconds)
+        except ProbeError as exc:
+            if exc.failure == "cancelled":
+                raise Cancelled() from None
+            raise
 
-    def receive_stream(self, sock: socket.socket, seconds: float,
+    def receive_stream(self, stream: Stream, seconds: float,
                        is_complete: Callable[[bytes], bool], limit: int = 65536) -> Received:
-        """Read from a TCP (or TLS) socket until *is_complete*, EOF, *limit* or *seconds*.
+        """Read from a TCP (or TLS) stream until *is_complete*, EOF, *limit* or *seconds*.
 
         A reset after the connection was accepted counts as the server closing it.
         """
         deadline = time.monotonic() + seconds
         data = b""
         while True:
-            self.check_cancel()
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return Received(data)
-            sock.settimeout(min(SLICE, remaining))
             try:
-                chunk = sock.recv(4096)
-            except TimeoutError:
-                continue
-            except (ConnectionResetError, ConnectionAbortedError):
-                # Accepted, then cut: the server closed on us (tls-crypt servers do
-                # this with strangers).  That is not a refusal.
-                return Received(data, closed=True)
-            if not chunk:
-                return Received(data, closed=True)
+                chunk = stream.recv(deadline)
+            except ProbeError as exc:
+                if exc.failure == "cancelled":
+                    raise Cancelled() from None
+                if exc.failure == "timeout":
+                    return Received(data)
+                if exc.failure in ("eof", "reset"):
+                    # Accepted, then cut: the server closed on us (tls-crypt servers do
+                    # this with strangers).  That is not a refusal.
+                    return Received(data, closed=True)
+                raise
             data += chunk
             if is_complete(data) or len(data) >= limit:
                 return Received(data, complete=True)
 
-    def send_stream(self, sock: socket.socket, data: bytes, seconds: float) -> None:
-        """Send *data* on a TCP (or TLS) socket within *seconds* (small payloads only)."""
-        self.check_cancel()
-        sock.settimeout(max(seconds, SLICE))
-        sock.sendall(data)
-
-    def wait_for(self, work: Callable[[], T], seconds: float,
-                 discard: Callable[[T], None]) -> T:
-        """Run a call that cannot be interrupted (a TCP connect) in a helper thread.
-
-        Returns its result or re-raises its exception; when the user cancels, the
-        call is abandoned and its late result handed to *discard* (to close a
-        socket nobody will use).  *seconds* only bounds the polling: *work* must
-        carry its own timeout.
-        """
-        box: dict[str, object] = {}
-        lock = threading.Lock()
-        done = threading.Event()
-
-        def run() -> None:
-            try:
-                result: object = work()
-                key = "value"
-            except BaseException as exc:  # noqa: BLE001 - handed over to the caller
-                result, key = exc, "error"
-            with lock:
-                if box.get("abandoned"):
-                    if key == "value":
-                        discard(result)  # type: ignore[arg-type]
-                else:
-                    box[key] = result
-                done.set()
-
-        threading.Thread(target=run, daemon=True, name="smtpdiag-vpn-connect").start()
-        deadline = time.monotonic() + seconds + 1.0
-        while not done.wait(SLICE):
-            if self.cancel.is_set() or time.monotonic() > deadline:
-                with lock:
-                    if not done.is_set():
-                        box["abandoned"] = True
-                        if self.cancel.is_set():
-                            raise Cancelled()
-                        raise ProbeError("timeout", f"no answer within {seconds:g} s")
-        if "error" in box:
-            raise box["error"]  # type: ignore[misc]
-        return box["value"]  # type: ignore[return-value]
+    def send_stream(self, stream: Stream, data: bytes, seconds: float) -> None:
+        """Send *data* on a TCP (or TLS) stream within *seconds* (small payloads only)."""
+        try:
+            stream.send(data, time.monotonic() + max(seconds, SLICE))
+        except ProbeError as exc:
+            if exc.failure == "cancelled":
+                raise Cancelled() from None
+            raise
 
 
 # What a failed TCP connection means, by the failure word of ``net``.
@@ -244,42 +192,42 @@ _CONNECT_FAILURES = {
     "timeout": "the TCP connection got no answer",
     "unreachable": "the server cannot be reached from here (no route to it)",
     "reset": "the TCP connection was cut while it was being made",
+    "local_blocked": "this computer refused to open the connection (a firewall or security "
+                     "program here)",
 }
 
 
 def connect_tcp(net: Network, address: str, port: int, timeout: float,
-                session: ProbeSession, record_step: bool = True) -> socket.socket | ProbeOutcome:
-    """A connected TCP socket, or the outcome that ends the probe (refused, no answer).
+                session: ProbeSession, record_step: bool = True) -> Stream | ProbeOutcome:
+    """A connected TCP stream, or the outcome that ends the probe (refused, no answer).
 
     Records the connection in *session*: a ``connect`` step on success (unless
     *record_step* is false, for a probe's second connection), notes either way.
     """
     session.note(f"connecting to {hostport(address, port)} (TCP)")
     try:
-        sock = session.wait_for(lambda: net.open_tcp(address, port, timeout),
-                                connect_budget(timeout), discard=lambda s: s.close())
-    except (ProbeError, OSError) as exc:
-        failure = probe_failure_of(exc)
-        if failure == "cancelled":
+        stream = net.open_stream(address, port, timeout, session.cancel)
+    except ProbeError as exc:
+        if exc.failure == "cancelled":
             raise Cancelled() from None
-        reason = _CONNECT_FAILURES.get(failure_of(exc), "the TCP connection failed")
-        return ProbeOutcome(failure, f"{reason}: {describe(exc)}")
+        reason = _CONNECT_FAILURES.get(exc.failure, "the TCP connection failed")
+        return ProbeOutcome(vpn_failure(exc.failure), f"{reason}: {exc.detail}")
     detail = f"TCP connection to {hostport(address, port)} established"
     if record_step:
         session.connected(detail)
     else:
         session.note(detail)
-    return sock
+    return stream
 
 
 def open_udp(net: Network, address: str, port: int,
-             session: ProbeSession) -> socket.socket | ProbeOutcome:
-    """A connected UDP socket, or the outcome that ends the probe (no route)."""
+             session: ProbeSession) -> Datagrams | ProbeOutcome:
+    """A connected UDP channel, or the outcome that ends the probe (no route)."""
     session.note(f"sending to {hostport(address, port)} (UDP)")
     try:
-        return net.open_udp(address, port)
+        return net.open_datagrams(address, port, session.cancel)
     except ProbeError as exc:
-        return ProbeOutcome(probe_failure_of(exc, udp=True), f"cannot send to {address}: {exc.detail}")
+        return ProbeOutcome(vpn_failure(exc.failure), f"cannot send to {address}: {exc.detail}")
 
 
 def hostport(address: str, port: int) -> str:
@@ -295,15 +243,16 @@ class DatagramExchange:
     refused: bool = False
 
 
-def exchange_datagrams(sock: socket.socket, request: bytes, timeout: float,
+def exchange_datagrams(sock: Datagrams, request: bytes, timeout: float,
                        session: ProbeSession, accept: Callable[[bytes], object | None],
                        sends: int = 3, label: str = "request") -> DatagramExchange:
     """Send *request*, retransmit it evenly within *timeout*, return the first answer.
 
     *accept* decodes a datagram and returns None for one that is not an answer to
     this request (it is noted in the transcript and ignored).  An ICMP port
-    unreachable on the connected socket (``ConnectionRefusedError``; on Windows
-    ``ConnectionResetError`` 10054) ends the exchange with ``refused``.
+    unreachable on the connected socket (``refused`` from the one error map:
+    ECONNREFUSED on Linux and macOS, WSAECONNRESET 10054 on Windows) ends the
+    exchange with ``refused``; other transport failures are raised.
     """
     interval = timeout / sends
     for attempt in range(1, sends + 1):
@@ -324,11 +273,11 @@ def exchange_datagrams(sock: socket.socket, request: bytes, timeout: float,
                 if answer is not None:
                     return DatagramExchange(answer, attempt)
                 session.note("ignored: this datagram is not an answer to our request")
-        except (ConnectionRefusedError, ConnectionResetError) as exc:
-            # Linux and macOS report the ICMP port unreachable as ECONNREFUSED,
-            # Windows as WSAECONNRESET (10054): the one error map says which is which.
-            if failure_of(exc, udp=True) != "refused":
+        except ProbeError as exc:
+            if exc.failure == "cancelled":
+                raise Cancelled() from None
+            if exc.failure != "refused":
                 raise
-            session.note(f"ICMP port unreachable: the system reports the port as closed ({describe(exc)})")
+            session.note(f"ICMP port unreachable: the system reports the port as closed ({exc.detail})")
             return DatagramExchange(None, attempt, refused=True)
     return DatagramExchange(None, sends)

@@ -23,14 +23,13 @@ but the fixed probe requests is ever sent over it.
 
 from __future__ import annotations
 
-import select
 import ssl
 import time
 import uuid
 from dataclasses import dataclass
 
-from ...net import Network, describe
-from .session import SLICE, Cancelled, ProbeOutcome, ProbeSession, connect_tcp
+from ...net import CertificateRejected, Network, ProbeError, Stream
+from .session import Cancelled, ProbeOutcome, ProbeSession, connect_tcp, vpn_failure
 
 SSTP_PATH = "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/"
 SSTP_CONTENT_LENGTH = "18446744073709551615"
@@ -54,7 +53,7 @@ class HttpAnswer:
 class TlsConnection:
     """A completed TLS handshake, and what it showed about the certificate."""
 
-    sock: ssl.SSLSocket
+    sock: Stream
     verified: bool
     version: str | None
     cipher: str | None
@@ -166,56 +165,38 @@ def unverified_context_for_reachability_only() -> ssl.SSLContext:
     return context
 
 
-def handshake(sock: ssl.SSLSocket, timeout: float, session: ProbeSession) -> None:
-    """Complete the TLS handshake within *timeout*, looking at ``cancel`` every slice."""
-    deadline = time.monotonic() + timeout
-    sock.setblocking(False)
-    while True:
-        session.check_cancel()
-        try:
-            sock.do_handshake()
-            return
-        except ssl.SSLWantReadError:
-            readable, writable = [sock], []
-        except ssl.SSLWantWriteError:
-            readable, writable = [], [sock]
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError(f"the TLS handshake did not finish within {timeout:g} s")
-        select.select(readable, writable, [], min(SLICE, remaining))
-
-
 def open_tls(net: Network, address: str, port: int, timeout: float, session: ProbeSession,
              server_name: str | None, context: ssl.SSLContext,
-             record_step: bool = True) -> ssl.SSLSocket | ProbeOutcome:
+             record_step: bool = True) -> Stream | ProbeOutcome:
     """A TLS connection made with *context*, or the outcome that ends the probe.
 
-    ``ssl.SSLCertVerificationError`` is left to the caller.
+    :class:`~smtpdiag.net.CertificateRejected` is left to the caller.
     """
-    sock = connect_tcp(net, address, port, timeout, session, record_step)
-    if isinstance(sock, ProbeOutcome):
-        return sock
+    stream = connect_tcp(net, address, port, timeout, session, record_step)
+    if isinstance(stream, ProbeOutcome):
+        return stream
     session.note(f"TLS handshake (server name {server_name or address})")
-    tls_sock = context.wrap_socket(sock, server_hostname=server_name or address,
-                                   do_handshake_on_connect=False)
     try:
-        handshake(tls_sock, timeout, session)
-    except (ssl.SSLCertVerificationError, Cancelled):
-        tls_sock.close()
+        stream.start_tls(context, server_name or address, time.monotonic() + timeout)
+    except CertificateRejected:
+        stream.close()
         raise
-    except (OSError, ValueError) as exc:
-        tls_sock.close()
-        return ProbeOutcome("no_answer", _handshake_failure(exc, timeout))
-    return tls_sock
+    except ProbeError as exc:
+        stream.close()
+        if exc.failure == "cancelled":
+            raise Cancelled() from None
+        return ProbeOutcome(vpn_failure(exc.failure), _handshake_words(exc, timeout))
+    return stream
 
 
-def _handshake_failure(exc: BaseException, timeout: float) -> str:
-    if isinstance(exc, TimeoutError):
+def _handshake_words(exc: ProbeError, timeout: float) -> str:
+    """What a failed handshake means for an SSL VPN, by the transport's failure word."""
+    if exc.failure == "timeout":
         return f"the TLS handshake got no answer within {timeout:g} s"
-    if isinstance(exc, (ConnectionError, ssl.SSLEOFError, ssl.SSLZeroReturnError)):
+    if exc.failure in ("reset", "eof"):
         return ("the connection was cut during the TLS handshake (often the sign of a "
-                "firewall that inspects traffic): " + describe(exc))
-    return f"the TLS handshake failed, so no SSL VPN can work here: {describe(exc)}"
+                "firewall that inspects traffic): " + exc.detail)
+    return f"the TLS handshake failed, so no SSL VPN can work here: {exc.detail}"
 
 
 def establish_tls(net: Network, address: str, port: int, timeout: float,
@@ -231,8 +212,8 @@ def establish_tls(net: Network, address: str, port: int, timeout: float,
         try:
             tls_sock = open_tls(net, address, port, timeout, session, server_name,
                                 verifying_context(net), record_step)
-        except ssl.SSLCertVerificationError as exc:
-            problem = exc.verify_message or describe(exc)
+        except CertificateRejected as exc:
+            problem = exc.verify_message
             session.note(f"certificate not trusted ({problem}); connecting again without "
                          "verification, only to see whether the server speaks SSTP")
             record_step = False
@@ -247,9 +228,8 @@ def establish_tls(net: Network, address: str, port: int, timeout: float,
     return _connection(tls_sock, verified=False, problem=problem)
 
 
-def _connection(sock: ssl.SSLSocket, verified: bool, problem: str | None) -> TlsConnection:
-    cipher = sock.cipher()
-    return TlsConnection(sock, verified, sock.version(), cipher[0] if cipher else None, problem)
+def _connection(stream: Stream, verified: bool, problem: str | None) -> TlsConnection:
+    return TlsConnection(stream, verified, stream.tls_version(), stream.cipher_name(), problem)
 
 
 def ask(connection: TlsConnection, request: str, timeout: float,
@@ -260,10 +240,8 @@ def ask(connection: TlsConnection, request: str, timeout: float,
     try:
         session.send_stream(sock, request.encode("latin-1"), timeout)
         received = session.receive_stream(sock, timeout, http_message_complete, HEAD_LIMIT)
-    except ssl.SSLError as exc:
-        return f"the TLS connection failed: {describe(exc)}"
-    except OSError as exc:
-        return f"the connection was cut: {describe(exc)}"
+    except ProbeError as exc:  # cancelled is raised as Cancelled by the session
+        return f"the connection was cut: {exc.detail}"
     if received.data:
         session.received_text(received.data.decode("latin-1"), tls=True)
     answer = parse_http_answer(received.data)
