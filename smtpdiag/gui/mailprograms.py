@@ -16,7 +16,15 @@ import weakref
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..accounts.model import MailAccount
 from ..config import RunConfig
@@ -30,6 +38,7 @@ if TYPE_CHECKING:
     from .window import MainWindow
 
 MAX_TARGETS = 6  # more would push the input box off a small screen
+PER_ROW = 3
 
 
 class AccountTargets(QWidget):
@@ -39,19 +48,23 @@ class AccountTargets(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._layout = QHBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(6)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(2)
         self.label = QLabel(_("Found in your mail programs:"), self)
-        self._layout.addWidget(self.label)
+        outer.addWidget(self.label)
+        self._grid = QGridLayout()  # a few per row, so a long list never widens the window
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setHorizontalSpacing(6)
+        self._grid.setVerticalSpacing(0)
+        outer.addLayout(self._grid)
         self.buttons: list[QPushButton] = []
-        self._layout.addStretch(1)
         self.setAccessibleName(_("Accounts found in your mail programs"))
         self.hide()
 
     def set_accounts(self, accounts: tuple[MailAccount, ...]) -> None:
         for button in self.buttons:
-            self._layout.removeWidget(button)
+            self._grid.removeWidget(button)
             button.deleteLater()
         self.buttons = []
         seen: set[tuple[str, str, str]] = set()
@@ -61,14 +74,15 @@ class AccountTargets(QWidget):
                 continue
             seen.add(key)
             button = QPushButton(plain(account.label()), self)
-            button.setFlat(True)
             button.setCursor(Qt.CursorShape.PointingHandCursor)
             tip = _("Check {host}, the outgoing server set for this account").format(host=plain(account.host))
             button.setToolTip(tip)
             button.setAccessibleDescription(tip)
             button.clicked.connect(lambda _checked=False, host=account.host: self.chosen.emit(host))
-            self._layout.insertWidget(self._layout.count() - 1, button)
+            row, column = divmod(len(self.buttons), PER_ROW)
+            self._grid.addWidget(button, row, column, Qt.AlignmentFlag.AlignLeft)
             self.buttons.append(button)
+        self._grid.setColumnStretch(PER_ROW, 1)
         self.setVisible(bool(self.buttons))
 
 
