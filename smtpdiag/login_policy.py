@@ -120,13 +120,6 @@ def policies() -> tuple[LoginPolicy, ...]:
     return parse_policies(json.loads(text))
 
 
-@cache
-def policy_file_version() -> tuple[int, str]:
-    text = resources.files("smtpdiag").joinpath("data/login_policies.json").read_text(encoding="utf-8")
-    data = json.loads(text)
-    return int(data["version"]), str(data["updated"])
-
-
 def _host_key(host: str) -> str:
     host = host.strip().rstrip(".").lower()
     if host.startswith("[") and host.endswith("]"):

@@ -498,6 +498,16 @@ def test_reply_classifier(code: int, text: str, failure: str) -> None:
     assert classify_auth_reply(code, text) == failure
 
 
+def test_every_login_failure_word_has_a_cause() -> None:
+    from smtpdiag.login_policy import LOGIN_FAILURES
+    from smtpdiag.records import Failure
+    from smtpdiag.verdict import STEP_FAILURES
+
+    for word in (*LOGIN_FAILURES, "malformed"):
+        assert word in {f.value for f in Failure}
+        assert ("auth", word) in STEP_FAILURES
+
+
 def test_oauth_only() -> None:
     assert oauth_only(["XOAUTH2", "OAUTHBEARER"]) and oauth_only(["xoauth2"])
     assert not oauth_only([]) and not oauth_only(["LOGIN", "XOAUTH2"])

@@ -35,11 +35,6 @@ MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 REDACTED = "<redacted>"
 
 
-class ReplyLike(Protocol):
-    code: int
-    lines: list[str]
-
-
 class LoginSession(Protocol):
     transcript: Any  # a list of TranscriptLine the session appends to
 
