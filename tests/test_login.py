@@ -498,6 +498,25 @@ def test_reply_classifier(code: int, text: str, failure: str) -> None:
     assert classify_auth_reply(code, text) == failure
 
 
+def test_a_normal_password_account_on_an_oauth2_only_provider_is_flagged_without_a_login() -> None:
+    """The policy file and the mail-program readers together (issue 16): Thunderbird set to
+    "Normal password" for Outlook.com is told to change to OAuth2, although its port works."""
+    from smtpdiag.accounts.model import MailAccount
+    from smtpdiag.accounts.settings import login_policy_lookup, mail_programs
+
+    checks = [Check("target-587", "smtp", "target", "smtp-mail.outlook.com", 587, "starttls", light="green",
+                    cause="ok", where="none")]
+    accounts = [MailAccount("thunderbird", "bob@outlook.com", "smtp-mail.outlook.com", 587, "starttls", auth)
+                for auth in ("password", "oauth2")]
+    normal, oauth = mail_programs(accounts, checks, login_policy_lookup())
+    assert normal["verdict"] == "change" and "OAuth2" in normal["fix"]
+    assert oauth["verdict"] == "ok"
+    # Gmail takes an app password through "Normal password": nothing to flag from the settings alone
+    gmail = MailAccount("thunderbird", "eve@gmail.com", "smtp.gmail.com", 587, "starttls", "password")
+    checks = [c.with_(host="smtp.gmail.com") for c in checks]
+    assert mail_programs([gmail], checks, login_policy_lookup())[0]["verdict"] == "ok"
+
+
 def test_every_login_failure_word_has_a_cause() -> None:
     from smtpdiag.login_policy import LOGIN_FAILURES
     from smtpdiag.records import Failure
