@@ -233,3 +233,78 @@ def test_an_out_of_date_certificate_says_which_way_and_when(scenario: str, words
     leaf = check.tls.chain[0] if check.tls else None
     assert leaf is not None
     assert (leaf.not_after if "expired" in scenario else leaf.not_before)[:10] in check.explanation
+
+
+# -- every step within the run's timeout ----------------------------------------------------
+
+
+def drip_server(cert: trustme.LeafCert, interval: float) -> Callable[[socket.socket], None]:
+    """A STARTTLS server that drips every reply one byte at a time, each reply still
+    just inside the timeout, with a certificate this computer does not trust (so that
+    the probe takes its second look, which must redo greeting, EHLO and STARTTLS)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    cert.configure_cert(ctx)
+
+    def script(conn: socket.socket) -> None:
+        from hostile import drip
+
+        drip(conn, b"220 drip.test ESMTP\r\n", interval)
+        read_line(conn)
+        drip(conn, b"250-drip.test\r\n250 STARTTLS\r\n", interval)
+        read_line(conn)
+        drip(conn, b"220 go ahead\r\n", interval)
+        with ctx.wrap_socket(conn, server_side=True) as tls:
+            read_line(tls)  # type: ignore[arg-type]
+
+    return script
+
+
+def test_a_server_that_drips_every_reply_stays_within_the_budget() -> None:
+    timeout, interval = 1.6, 0.04  # the EHLO reply alone takes about 1.2 s
+    untrusted = trustme.CA()
+    with HostileServer(drip_server(untrusted.issue_cert("127.0.0.1"), interval)) as server:
+        t = time.monotonic()
+        attempt = probe(server.port, "starttls", timeout=timeout)
+        total = time.monotonic() - t
+        assert server.errors == []
+    steps = {s.step: s for s in attempt.steps}
+    assert [s.step for s in attempt.steps] == ["connect", "greeting", "ehlo", "starttls", "tls", "certificate"]
+    assert steps["ehlo"].ok and steps["ehlo"].ms > 900  # slow, but within the timeout: no fault
+    # no step exceeds the timeout, the second look included (it would need about 3 s)
+    assert max(s.ms for s in attempt.steps) <= timeout * 1000 + 150, attempt.steps
+    assert total < len(attempt.steps) * timeout
+    assert classify([attempt], server.port).cause == "tls_untrusted"
+    assert any("could not read the certificate" in line.text for line in attempt.transcript)
+
+
+def test_a_silent_server_is_spoken_to_within_the_greeting_s_own_time() -> None:
+    """No greeting at all: the probe says EHLO (a web proxy may be waiting for a request)
+    inside the greeting step, which still ends within the timeout."""
+    def silent(conn: socket.socket) -> None:
+        read_line(conn)  # the EHLO
+        time.sleep(3)
+
+    with HostileServer(silent) as server:
+        attempt = probe(server.port, "starttls", timeout=1.0)
+    greeting = next(s for s in attempt.steps if s.step == "greeting")
+    assert greeting.failure == "timeout" and greeting.ms <= 1150
+    assert any(line.dir == "send" and line.text.startswith("EHLO") for line in attempt.transcript)
+    assert classify([attempt], server.port).cause == "smtp_silent"
+
+
+def test_a_greeting_that_comes_late_is_still_a_greeting() -> None:
+    """The greeting arrives after the probe has said EHLO: the EHLO is answered once."""
+    def late(conn: socket.socket) -> None:
+        time.sleep(0.85)
+        conn.sendall(b"220 late.test ESMTP\r\n")
+        read_line(conn)
+        conn.sendall(b"250-late.test\r\n250 STARTTLS\r\n")
+        read_line(conn)
+        conn.sendall(b"454 TLS not available\r\n")
+        read_line(conn)
+
+    with HostileServer(late) as server:
+        attempt = probe(server.port, "starttls", timeout=1.0)
+    assert [(s.step, s.ok) for s in attempt.steps][:3] == [("connect", True), ("greeting", True), ("ehlo", True)]
+    assert sum(1 for line in attempt.transcript if line.dir == "send" and line.text.startswith("EHLO")) == 1
+    assert classify([attempt], server.port).cause == "starttls_failed"
