@@ -127,8 +127,8 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("tcp_timeout", "server"): (
         N_("The mail server does not answer on {port_words}, although the reference mail servers do."),
-        N_("The mail server does not offer {port_words}, or it is down. Ask your mail provider which "
-           "outgoing server settings to use."),
+        N_("The mail server does not offer {port_words}, or it is down. Ask your mail provider (their "
+           "help pages or support line) which outgoing server settings to use."),
     ),
     ("tcp_timeout", "*"): (
         N_("Nobody answers on {port_words}: the connection attempt got no reply at all."),
@@ -143,13 +143,13 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("tcp_refused", "server"): (
         N_("The mail server refuses connections on {port_words}; the reference mail servers accept them."),
-        N_("The mail server does not offer {port_words}. Ask your mail provider which outgoing server "
-           "settings to use."),
+        N_("The mail server does not offer {port_words}. Ask your mail provider (their help "
+           "pages or support line) which outgoing server settings to use."),
     ),
     ("tcp_refused", "*"): (
         N_("The connection to {port_words} was refused."),
         N_("The mail server may not offer {port_words}, or a firewall is in the way. Ask your mail "
-           "provider which outgoing server settings to use."),
+           "provider (their help pages or support line) which outgoing server settings to use."),
     ),
     ("tcp_unreachable", "*"): (
         N_("Your network cannot reach {host}: there is no way to it from here."),

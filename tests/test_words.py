@@ -126,3 +126,18 @@ def test_the_scan_finds_a_recommendation_that_did_not_work() -> None:
     assert len(found) == 4, found  # 465 twice (with its type, and "use port"), 2525, "another port"
     assert advice_scan.problems(report, "Verwenden Sie Port 2525 mit STARTTLS (Verbindungssicherheit).") != []
     assert advice_scan.problems(report, "port 587 with SSL/TLS") != []  # the right port, the wrong type
+
+
+def test_port_25_is_named_with_what_happened_to_it() -> None:
+    same = run(smtp(25, "red", "tls_expired", "server"), smtp(465, "red", "tls_expired", "server"))
+    assert "Port 25 (used between mail servers, not needed by mail programs) fails the same way." in \
+        same.overall["summary"]
+    other = run(smtp(25, "red", "tcp_refused", "server"), smtp(465, "red", "tls_expired", "server"))
+    assert "does not work either (Refused)" in other.overall["summary"]
+
+
+def test_a_red_headline_names_a_login_or_offline_cause_itself() -> None:
+    report = run(smtp(465, "red", "auth_oauth_required", "input"), smtp(587, "red", "auth_oauth_required", "input"))
+    assert report.overall["headline"] == "Sending mail does not work: sign in with OAuth2 instead of a password"
+    assert run(smtp(465, "red", "offline", "network")).overall["headline"] == \
+        "Sending mail does not work: this computer is not connected to the internet"

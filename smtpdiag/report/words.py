@@ -121,7 +121,11 @@ def _port25_sentence(checks: Sequence[Check], deciding: list[Check]) -> str:
     if port25[0].where == "network":
         return _("Port 25 (used between mail servers, not needed by mail programs) is blocked by your "
                  "network, as on most home and mobile networks.")
-    return _("Port 25 (used between mail servers, not needed by mail programs) does not work here.")
+    if any(c.cause == port25[0].cause for c in deciding):
+        return _("Port 25 (used between mail servers, not needed by mail programs) fails the same way.")
+    # TRANSLATORS: {problem} is a short status such as "No answer" or "Refused".
+    return _("Port 25 (used between mail servers, not needed by mail programs) does not work either "
+             "({problem}).").format(problem=title(port25[0].cause))
 
 
 def summarise(checks: Sequence[Check]) -> tuple[str, str, dict[str, Any] | None]:
@@ -183,6 +187,12 @@ LOGIN_HEADLINES = {
     "auth_disabled": N_("Sending mail does not work: sending from mail programs is switched off for this "
                         "mailbox"),
 }
+# Red runs whose cause says more than its place (no internet at all, a local block, an unknown name).
+RED_CAUSE_HEADLINES = {
+    "offline": N_("Sending mail does not work: this computer is not connected to the internet"),
+    "local_blocked": N_("Sending mail does not work: a firewall or security program on this computer blocks it"),
+    "dns_not_found": N_("Sending mail does not work: the server name is not known"),
+}
 RED_HEADLINES = {
     "network": N_("Sending mail does not work from this network"),
     "server": N_("Sending mail does not work: the mail server has a problem"),
@@ -203,6 +213,8 @@ def headline(checks: Sequence[Check]) -> str:
     if verdict.light == "red" and verdict.cause in LOGIN_HEADLINES:
         return _(LOGIN_HEADLINES[verdict.cause])
     if best is None or verdict.light == "red":
+        if verdict.cause in RED_CAUSE_HEADLINES:
+            return _(RED_CAUSE_HEADLINES[verdict.cause])
         return _(RED_HEADLINES.get(verdict.where, RED_HEADLINES["*"]))
     broken = [c for c in deciding_checks(checks) if c.light == "red"]
     mode = mode_word(best.mode)
@@ -360,4 +372,4 @@ def report_headline(overall_: dict[str, Any]) -> str:
 def message_ids() -> list[str]:
     """Every fixed text of this module (the catalog tests)."""
     return [*MODE_WORDS.values(), *AMBER_PROBLEMS.values(), *RED_HEADLINES.values(), *LIGHT_HEADLINES.values(),
-            *LOGIN_HEADLINES.values()]
+            *LOGIN_HEADLINES.values(), *RED_CAUSE_HEADLINES.values()]
