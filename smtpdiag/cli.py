@@ -74,6 +74,8 @@ def read_password(user: str | None) -> str | None:
             # Typed in another encoding (e.g. Latin-1 on a UTF-8 terminal): never echo it.
             from .target import PASSWORD_NOT_TEXT
 
+            print(file=sys.stderr)  # getpass ends the prompt's line only when it succeeds
+
             raise UsageError(_(PASSWORD_NOT_TEXT)) from None
     raise UsageError(_("--user needs a password: type it at the terminal or set SMTPDIAG_PASSWORD."))
 

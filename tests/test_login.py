@@ -464,6 +464,54 @@ def test_a_latin1_password_is_bad_input_before_any_network_step(tmp_path: Path) 
         assert leak not in result.stderr
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_a_password_typed_in_latin1_at_the_terminal_is_bad_input(tmp_path: Path) -> None:
+    """The password prompt on a real (pseudo-)terminal, typed in Latin-1 on a UTF-8 terminal."""
+    import pty
+    import select
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMTPDIAG_")}
+    env.update(LC_ALL="C.UTF-8", LANG="C.UTF-8", HOME=str(tmp_path), SMTPDIAG_LOG_DIR=str(tmp_path / "logs"))
+    typed = "Kennwort-ä-geheim".encode("latin-1")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: smtpdiag on the terminal
+        os.chdir(ROOT)
+        os.execve(sys.executable, [sys.executable, "-m", "smtpdiag", "check", "127.0.0.1", "--port",
+                                   f"{port}:starttls", "--no-control", "--user", USER, "--lang", "en"], env)
+    seen, sent = b"", False
+    deadline = time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([fd], [], [], 0.2)[0]:
+                continue
+            try:
+                data = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not data:
+                break
+            seen += data
+            if b"Password for" in seen and not sent:
+                os.write(fd, typed + b"\r")
+                sent = True
+        _, status = os.waitpid(pid, 0)
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nothing was sent anywhere
+    finally:
+        os.close(fd)
+        listener.close()
+    assert sent and os.waitstatus_to_exitcode(status) == 64, seen
+    assert b"not valid UTF-8" in seen and b"Traceback" not in seen
+    for leak in (typed, b"geheim", b"Kennwort", b"\\xe4", b"\\udce4"):
+        assert leak not in seen
+
+
 def test_a_latin1_login_name_is_bad_input_too(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMTPDIAG_")}
     env.update(HOME=str(tmp_path), SMTPDIAG_LOG_DIR=str(tmp_path / "logs"), LC_ALL="C.UTF-8", LANG="C.UTF-8",
