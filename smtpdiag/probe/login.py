@@ -1,6 +1,6 @@
 """The login (SMTP AUTH) dialog on an open, encrypted SMTP session, and its redaction.
 
-    log_in(session, mechanisms, user, password) -> LoginResult
+    log_in(session, mechanisms, user, password, error_type, failure_of_error) -> LoginResult
 
 *session* is anything with ``send_line(line, shown)``, ``read_reply()`` (a
 reply with ``code`` and ``lines``) and a ``transcript`` list it appends to:
@@ -71,8 +71,7 @@ def choose_mechanism(mechanisms: Sequence[str]) -> str | None:
 
 
 def log_in(session: LoginSession, mechanisms: Sequence[str], user: str, password: str,
-           error_type: type[Exception] = Exception,
-           failure_of_error: Callable[[Exception], tuple[str, str]] | None = None) -> LoginResult:
+           error_type: type[Exception], failure_of_error: Callable[[Exception], tuple[str, str]]) -> LoginResult:
     """Log in once on *session* and say how it went.  Never raises for what the server does.
 
     *error_type* is the transport's error (``ProbeError``); *failure_of_error* turns it into
@@ -98,7 +97,7 @@ def log_in(session: LoginSession, mechanisms: Sequence[str], user: str, password
         except ProtocolTrouble as exc:
             return LoginResult(False, "malformed", f"AUTH {mech}: {exc}", mech)
         except error_type as exc:
-            failure, detail = failure_of_error(exc) if failure_of_error else ("failed", str(exc))
+            failure, detail = failure_of_error(exc)
             return LoginResult(False, failure, f"AUTH {mech}: {scrub(detail, secrets)}", mech)
     finally:
         redact_transcript(session.transcript, start)
