@@ -8,6 +8,7 @@ CI runner (a refusal on loopback must be "refused" within the budget everywhere)
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import signal
@@ -169,9 +170,11 @@ def test_the_log_file_is_not_held_open_between_records(tmp_path: Path,
 @pytest.mark.gui
 @pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 def test_ctrl_c_closes_the_window(qtbot, qapp, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
 
     from smtpdiag.gui.app import run_app
+    from smtpdiag.gui.window import MainWindow
 
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):  # not the user's
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "config"))
@@ -190,6 +193,13 @@ def test_ctrl_c_closes_the_window(qtbot, qapp, tmp_path, monkeypatch):  # type: 
     finally:
         safety_net.stop()
         sender.cancel()
+        # Delete the window here, on the GUI thread: left to the garbage collector it may
+        # be destroyed from a worker thread of a later test ("Timers cannot be stopped").
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, MainWindow):
+                widget.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
     assert time.monotonic() - started < 15  # the window's start-up is slow under load
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 

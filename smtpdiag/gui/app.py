@@ -28,6 +28,8 @@ from ..i18n import current_language, language_is_explicit, set_language
 from . import lights
 
 EXIT_WHEN_SHOWN = "SMTPDIAG_EXIT_WHEN_SHOWN"
+WAKE_TIMER = "smtpdiag-wake-for-signals"
+_FINISHED_WINDOWS: list[QWidget] = []
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -110,6 +112,10 @@ def run_app(mode: str, value: str | None = None) -> int:
             signal.signal(signal.SIGINT, signal.default_int_handler)
     # The window is closed; give demo servers a moment to stop, never longer.
     window.runner.shutdown(wait=0.5)
+    # Keep it referenced: left to the garbage collector, a window (with its timers) may be
+    # destroyed from whichever thread happens to collect ("Timers cannot be stopped from
+    # another thread"), which crashes Qt.  The process ends soon after anyway.
+    _FINISHED_WINDOWS.append(window)
     return 130 if interrupted.is_set() else int(code)
 
 
@@ -132,9 +138,11 @@ def quit_on_interrupt(app: QApplication, window: QWidget) -> threading.Event:
         signal.signal(signal.SIGINT, on_interrupt)
     except ValueError:  # not the main thread (embedded use): leave signals alone
         return interrupted
-    wake = QTimer(app)
-    wake.timeout.connect(_let_python_run)
-    wake.start(200)
+    if app.findChild(QTimer, WAKE_TIMER) is None:  # one for the application's lifetime
+        wake = QTimer(app)
+        wake.setObjectName(WAKE_TIMER)
+        wake.timeout.connect(_let_python_run)
+        wake.start(200)
     return interrupted
 
 
