@@ -65,11 +65,7 @@ def run_with_accounts(scenario: str, home: Path) -> Report:
     return report
 
 
-@pytest.fixture(autouse=True)
-def english() -> object:
-    set_language("en")
-    yield
-    set_language("en")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def test_465_with_starttls_on_an_ssl_tls_server_gets_change_naming_ssl_tls(tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ import time
 import pytest
 from sntp_server import SntpServer
 
-from smtpdiag.i18n import set_language
 from smtpdiag.net import Network, ProbeError
 from smtpdiag.probe.clock import BadReply, parse_sntp_reply, query_offset, sntp_request
 from smtpdiag.report.layout import environment_rows
@@ -22,9 +21,7 @@ from smtpdiag.simnet.scenarios import start_scenario
 DAY = 86400
 
 
-@pytest.fixture(autouse=True)
-def english() -> None:
-    set_language("en")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def test_offset_from_a_reply_is_the_mean_of_both_ways() -> None:

@@ -107,7 +107,7 @@ def test_elsewhere_a_permission_error_is_not_waited_for(tmp_path: Path) -> None:
     with pytest.raises(PermissionError) as caught:
         files.replace_with_retry("a", "b", platform="linux", replace=LockedFor(1))
     assert not isinstance(caught.value, files.FileInUseError)
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 1.0  # not the 2 s Windows retry
 
 
 def test_atomic_write_still_writes(tmp_path: Path) -> None:

@@ -3,7 +3,9 @@ and fault proxy on loopback, compared with what each scenario is meant to show."
 
 from __future__ import annotations
 
+import ast
 import time
+from pathlib import Path
 
 import advice_scan
 import pytest
@@ -160,24 +162,30 @@ def test_every_cause_of_the_contract_is_reproduced_end_to_end() -> None:
     from smtpdiag.causes import CAUSES
 
     by_scenario = {e.cause for s in SCENARIOS.values() for e in s.expected.values()}
+    # cause -> (test file, test function) that reproduces it with real sockets
     elsewhere = {
-        "auth_failed": "test_login_with_the_right_and_a_wrong_password",
-        "auth_oauth_required": "test_login.py::test_policy_replies_get_the_contracts_cause",
-        "auth_app_password_required": "test_login.py::test_policy_replies_get_the_contracts_cause",
-        "auth_disabled": "test_login.py::test_policy_replies_get_the_contracts_cause",
-        "cancelled": "test_cancel_stops_within_half_a_second",
-        "tcp_unreachable": "test_netns.py::test_firewall_drop_reject_and_unreachable",
-        "vpn_reachable": "test_vpn.py / test_netns.py::test_vpn_protocols_behind_a_firewall",
-        "vpn_no_answer": "test_vpn.py / test_netns.py::test_vpn_protocols_behind_a_firewall",
-        "vpn_refused": "test_vpn.py / test_netns.py::test_vpn_protocols_behind_a_firewall",
-        "vpn_unverifiable": "test_vpn.py",
-        "offline": "test_offline.py (and the dns-failure scenario)",
-        "dns_failure": "test_offline.py::test_no_name_service_at_all_is_offline (--no-control)",
-        "local_blocked": "test_offline.py::test_a_program_that_may_not_connect_is_local_blocked",
-        "internal_error": "test_transport.py::test_an_unexpected_exception_is_internal_error_with_its_"
-                          "traceback_in_the_log",
+        "auth_failed": ("test_scenarios.py", "test_login_with_the_right_and_a_wrong_password"),
+        "auth_oauth_required": ("test_login.py", "test_policy_replies_get_the_contracts_cause"),
+        "auth_app_password_required": ("test_login.py", "test_policy_replies_get_the_contracts_cause"),
+        "auth_disabled": ("test_login.py", "test_policy_replies_get_the_contracts_cause"),
+        "cancelled": ("test_scenarios.py", "test_cancel_stops_within_half_a_second"),
+        "tcp_unreachable": ("test_netns.py", "test_firewall_drop_reject_and_unreachable"),
+        "vpn_reachable": ("test_vpn.py", "test_ike_answer_is_reachable"),
+        "vpn_no_answer": ("test_vpn.py", "test_silent_udp_is_no_answer_after_retransmitting"),
+        "vpn_refused": ("test_vpn.py", "test_closed_tcp_port_is_vpn_refused_not_tcp_refused"),
+        "vpn_unverifiable": ("test_vpn.py", "test_wireguard_is_unverifiable_when_something_may_listen"),
+        "offline": ("test_offline.py", "test_a_resolver_that_knows_no_name_is_offline_not_a_spelling_mistake"),
+        "dns_failure": ("test_offline.py", "test_no_name_service_at_all_is_offline"),
+        "local_blocked": ("test_offline.py", "test_a_program_that_may_not_connect_is_local_blocked"),
+        "internal_error": ("test_transport.py",
+                           "test_an_unexpected_exception_is_internal_error_with_its_traceback_in_the_log"),
     }
     assert set(CAUSES) - by_scenario - set(elsewhere) == set()
+    here = Path(__file__).resolve().parent
+    for cause, (file, name) in elsewhere.items():
+        tree = ast.parse((here / file).read_text(encoding="utf-8"))
+        names = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+        assert name in names, f"{cause}: {file} has no test {name}"
 
 
 def test_a_rows_words_are_final_when_it_is_shown() -> None:

@@ -43,11 +43,6 @@ def _os_error(code: int | None, message: str) -> ssl.SSLCertVerificationError:
     return err
 
 
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
 def _der(pem: bytes) -> bytes:
     return x509.load_pem_x509_certificate(pem).public_bytes(Encoding.DER)
 

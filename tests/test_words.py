@@ -7,15 +7,11 @@ from __future__ import annotations
 import advice_scan
 import pytest
 
-from smtpdiag.i18n import set_language
 from smtpdiag.records import Attempt, Check, Step
 from smtpdiag.report.model import Report, overall_words, with_words
 from smtpdiag.report.words import evidence, working_settings
 
-
-@pytest.fixture(autouse=True)
-def english() -> None:
-    set_language("en")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def smtp(port: int, light: str, cause: str, where: str, mode: str | None = None, role: str = "target",

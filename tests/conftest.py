@@ -1,0 +1,46 @@
+"""What every test shares: a private log folder and mail-program home (never the user's),
+one test CA, and English words.
+
+Shared worlds beyond fixtures live in their own modules beside the tests (they are
+imported by name, as the tests folder is on the path): ``dns_server`` (a real DNS
+server on loopback), ``netns`` (network namespaces with nftables), ``sntp_server``,
+``advice_scan``; the simulated network itself is ``smtpdiag.simnet``
+(``start_scenario(name)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+from smtpdiag.i18n import set_language
+
+EMPTY_HOME = Path(__file__).resolve().parent / "fixtures" / "accounts" / "empty-home"
+
+
+@pytest.fixture(autouse=True)
+def private_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every run a test makes logs into a folder of its own, and the mail-program readers
+    look into an empty home: a test never reads or writes the user's files.  Tests that
+    need other folders set SMTPDIAG_LOG_DIR / SMTPDIAG_HOME themselves (this is the default)."""
+    logs = tmp_path_factory.mktemp("logs")
+    monkeypatch.setenv("SMTPDIAG_LOG_DIR", str(logs))
+    monkeypatch.setenv("SMTPDIAG_HOME", str(EMPTY_HOME))
+    return logs
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    """The test certificate authority (tests that need RSA keys define their own)."""
+    return trustme.CA()
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """The words of the run in English (use: ``pytestmark = pytest.mark.usefixtures("english")``)."""
+    set_language("en")
+    yield
+    set_language("en")
