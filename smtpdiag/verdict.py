@@ -219,6 +219,10 @@ def where_for(cause: str, tls: TlsInfo | None, steps: Sequence[Step],
     return "unknown"
 
 
+# A login the server refused: the run's overall is red with this cause, whatever the ports.
+LOGIN_REFUSALS = frozenset({"auth_failed", "auth_oauth_required", "auth_app_password_required", "auth_disabled"})
+
+
 def classify(attempts: Sequence[Attempt], port: int, controls: Iterable[Check] = (),
              intercept_kind: str | None = None, family_partial: bool = True) -> Verdict:
     """Light, cause and where for one check.
@@ -239,6 +243,13 @@ def classify(attempts: Sequence[Attempt], port: int, controls: Iterable[Check] =
     broken = [i for i, cause in enumerate(per) if cause == "internal_error"]
     if broken:  # an attempt the program could not judge: the check cannot be judged either
         return Verdict("grey", "internal_error", "unknown", broken[0])
+    refused = [i for i, cause in enumerate(per) if cause in LOGIN_REFUSALS]
+    if refused:
+        # The run's one login went over one family and was refused: that is the account's
+        # answer, not a difference between IPv4 and IPv6.
+        i = refused[0]
+        a = attempts[i]
+        return Verdict(judged[i][1], per[i], where_for(per[i], a.tls, a.steps, controls, intercept_kind), i)
     working = [i for i in usable if _works(*judged[i])]
     tried = [i for i in usable if attempts[i].family in ("ipv4", "ipv6")]
     if family_partial and len(tried) == 2 and len(working) == 1 and \
@@ -271,8 +282,6 @@ def deciding_checks(checks: Sequence[Check]) -> list[Check]:
     return deciding or smtp
 
 
-# A login the server refused: the run's overall is red with this cause, whatever the ports.
-LOGIN_REFUSALS = frozenset({"auth_failed", "auth_oauth_required", "auth_app_password_required", "auth_disabled"})
 
 
 def refused_login(checks: Sequence[Check]) -> Check | None:

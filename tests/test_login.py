@@ -402,6 +402,27 @@ def test_one_login_per_run_on_the_first_port_whose_tls_verified(serve: Any) -> N
     assert sorted(finished) == sorted(c.id for c in report.checks)
 
 
+def test_one_login_on_a_dual_stack_server_decides_the_check() -> None:
+    """IPv4 and IPv6 are tried separately, but the login only once (on the shown family): a
+    refused login is the account's answer, never 'works over IPv6 only'."""
+    import dataclasses
+
+    from smtpdiag.simnet.scenarios import SCENARIOS, start_scenario
+
+    with start_scenario(dataclasses.replace(SCENARIOS["login"], target_ipv6=True)) as sim:
+        good = diagnose(sim.config(timeout=3.0), network=sim.network)
+        bad = diagnose(sim.config(timeout=3.0, password="not-the-password"), network=sim.network)
+    for report in (good, bad):
+        tried = [(c.port, a.family) for c in report.targets for a in c.attempts
+                 for s in a.steps if s.step == "auth" and s.failure != "not_tried"]
+        assert tried == [(465, "ipv4")], tried
+        assert len({a.family for c in report.targets for a in c.attempts}) == 2  # both families were checked
+    assert (good.overall["light"], good.overall["cause"]) == ("green", "ok")
+    refused = next(c for c in bad.targets if c.port == 465)
+    assert (refused.light, refused.cause, refused.where) == ("red", "auth_failed", "input")
+    assert (bad.overall["light"], bad.overall["cause"]) == ("red", "auth_failed")
+
+
 def test_no_login_when_no_port_verified(serve: Any) -> None:
     server = serve(LoginServer(("PLAIN",)), trusted=False)
     report = run([server])
