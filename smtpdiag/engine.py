@@ -449,10 +449,19 @@ class Diagnosis:
     def _per_family(self, by_family: dict[str, list[str]], one: Callable[[str, str], None],
                     out: dict[str, Attempt]) -> list[Attempt]:
         families = [f for f in ("ipv4", "ipv6") if f in by_family]
-        threads = [threading.Thread(target=one, args=(f, by_family[f][0]), daemon=True) for f in families[1:]]
+
+        def guarded(family: str, address: str) -> None:
+            # A bug in one family's attempt must not vanish (a thread's traceback on
+            # stderr) nor take the other family down: it is that family's internal_error.
+            try:
+                one(family, address)
+            except Exception as exc:  # noqa: BLE001 - recorded, with the traceback in the log
+                out[family] = internal_error_attempt(f"{family} {address}", exc, family, address)
+
+        threads = [threading.Thread(target=guarded, args=(f, by_family[f][0]), daemon=True) for f in families[1:]]
         for th in threads:
             th.start()
-        one(families[0], by_family[families[0]][0])
+        guarded(families[0], by_family[families[0]][0])
         for th in threads:
             th.join()
         return [out[f] for f in families if f in out]

@@ -308,3 +308,33 @@ def test_a_greeting_that_comes_late_is_still_a_greeting() -> None:
     assert [(s.step, s.ok) for s in attempt.steps][:3] == [("connect", True), ("greeting", True), ("ehlo", True)]
     assert sum(1 for line in attempt.transcript if line.dir == "send" and line.text.startswith("EHLO")) == 1
     assert classify([attempt], server.port).cause == "starttls_failed"
+
+
+class BrokenForIPv6(Network):
+    """Both families resolve; the IPv6 attempt meets a programming error."""
+
+    def resolve(self, host: str, family: str, timeout: float,
+                cancel: threading.Event | None = None) -> list[str]:
+        return ["127.0.0.1"] if family == "ipv4" else ["::1"]
+
+    def sockaddr(self, address: str, port: int) -> tuple[str, int]:
+        if ":" in address:
+            raise ValueError("error parsing asn1 value")
+        return (address, port)
+
+
+def test_a_dual_stack_host_whose_ipv6_attempt_breaks_is_internal_error_not_a_vanished_family() -> None:
+    def greet(conn: socket.socket) -> None:
+        conn.sendall(b"220 ok.test ESMTP\r\n")
+        read_line(conn)
+        conn.sendall(b"250 ok.test\r\n")
+        read_line(conn)
+
+    with HostileServer(greet) as server:
+        config = RunConfig(target="dual.test", host="dual.test", ports=(PortSpec(server.port, "starttls"),),
+                           controls=(), timeout=TIMEOUT, families=("ipv4", "ipv6"))
+        report = diagnose(config, network=BrokenForIPv6())
+    check = report.targets[0]
+    assert [a.family for a in check.attempts] == ["ipv4", "ipv6"]
+    assert (check.light, check.cause, check.where) == ("grey", "internal_error", "unknown")
+    assert "ValueError" in check.steps[-1].detail
