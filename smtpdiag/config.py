@@ -54,6 +54,7 @@ class AccountSetting:
     host: str
     port: int
     mode: str  # "starttls" or "implicit" ("none" is never probed)
+    account: str = ""  # the e-mail address that sends with it ("" when the program names none)
 
 
 @dataclass(frozen=True)

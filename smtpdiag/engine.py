@@ -105,15 +105,22 @@ def unique_ids(checks: list[Check]) -> list[Check]:
 
 def account_checks(config: RunConfig, host: str) -> list[Check]:
     """A check for each port and security a mail program on this computer uses for
-    *host* that no target check tests already (role ``account``, id ``account-PORT-MODE``)."""
-    have = {(p.port, p.mode) for p in config.ports}
+    *host* that no target check tests already (role ``account``, id ``account-PORT-MODE``).
+    With an e-mail address as the target, also the settings of that address's accounts
+    on another server (id ``account-HOST-PORT-MODE``): the server the program really uses."""
     key = host.rstrip(".").lower()
+    have = {(key, p.port, p.mode) for p in config.ports}
+    email = config.target.strip().lower() if config.email_domain and "@" in config.target else None
     out: list[Check] = []
     for s in config.account_settings:
-        if s.host.rstrip(".").lower() != key or s.mode not in ("starttls", "implicit") or (s.port, s.mode) in have:
+        other = s.host.rstrip(".").lower()
+        if s.mode not in ("starttls", "implicit") or (other, s.port, s.mode) in have:
             continue
-        have.add((s.port, s.mode))
-        out.append(Check(f"account-{s.port}-{s.mode}", "smtp", "account", host, s.port, s.mode,
+        if other != key and (email is None or s.account.strip().lower() != email):
+            continue
+        have.add((other, s.port, s.mode))
+        ident = f"account-{s.port}-{s.mode}" if other == key else f"account-{other}-{s.port}-{s.mode}"
+        out.append(Check(ident, "smtp", "account", s.host if other != key else host, s.port, s.mode,
                          cause="", light="grey", where="unknown"))
     return out
 

@@ -233,3 +233,28 @@ def test_demo_scenario_shows_a_wrongly_set_mail_program() -> None:
         "change", "In Thunderbird: Account Settings > Outgoing Server (SMTP) > Connection security: SSL/TLS.")
     assert verdicts[("evolution", "support@example.net")][0] == "ok"
     assert report["overall"]["light"] == "green"
+
+
+def test_an_e_mail_address_s_account_on_another_server_is_tested_there_and_told_the_found_one(
+        tmp_path: Path) -> None:
+    """The customer types their address; their program sends through a server name that does
+    not exist (a typo): that exact setting is tested, fails, and the fix names the server the
+    address's domain really uses, which worked."""
+    from smtpdiag.simnet.scenarios import DEMO_USER, MAIL_DOMAIN
+
+    home = thunderbird_home(tmp_path, [(DEMO_USER, "smtp.exampel.net", 465, 3, 3),
+                                       ("someone@example.org", "smtp.elsewhere.example", 465, 3, 3)])
+    found = find_accounts(Home.at(home, "linux"))
+    with start_scenario("healthy") as sim:
+        config = with_accounts(sim.config(timeout=TIMEOUT, target=DEMO_USER, host=MAIL_DOMAIN,
+                                          email_domain=MAIL_DOMAIN, user=None), found.accounts)
+        report = diagnose(config, network=sim.network)
+    attach(report, found.accounts)
+    [entry] = report.mail_programs  # the other address's account is not this run's business
+    assert (entry["account"], entry["host"], entry["verdict"]) == (DEMO_USER, "smtp.exampel.net", "change")
+    assert entry["fix"] == f"In Thunderbird: Account Settings > Outgoing Server (SMTP) > Server Name: {TARGET}."
+    tested = next(c for c in report.checks if c.id == entry["check"])
+    assert (tested.role, tested.host, tested.light, tested.cause) == (
+        "account", "smtp.exampel.net", "red", "dns_not_found")
+    assert not [c for c in report.checks if c.host == "smtp.elsewhere.example"]
+    assert report.overall["light"] == "green"

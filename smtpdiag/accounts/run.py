@@ -30,7 +30,7 @@ def look(home: Home | None = None) -> Found:
 def with_accounts(config: RunConfig, accounts: tuple[MailAccount, ...] | list[MailAccount]) -> RunConfig:
     """*config* that also tests the exact settings of *accounts* (the engine keeps
     those whose server is the one tested)."""
-    settings = tuple(dict.fromkeys(AccountSetting(a.host, a.port, a.mode) for a in accounts
+    settings = tuple(dict.fromkeys(AccountSetting(a.host, a.port, a.mode, a.account) for a in accounts
                                    if a.mode in ("starttls", "implicit")))
     return dataclasses.replace(config, account_settings=settings)
 
@@ -52,6 +52,10 @@ def attach(report: object, accounts: tuple[MailAccount, ...] | list[MailAccount]
     if host is None:
         return
     target = str(getattr(report, "input", {}).get("target") or "")
-    mine = accounts_for(list(accounts), host, email=target if "@" in target else None)
+    email = target.strip().lower() if "@" in target else None
+    mine = accounts_for(list(accounts), host, email=email)
+    if email:  # that address's accounts on another server come first: the server it really uses
+        elsewhere = [a for a in accounts if a.account.strip().lower() == email and a not in mine]
+        mine = elsewhere + mine
     report.mail_programs = mail_programs(mine, getattr(report, "checks", []),  # type: ignore[attr-defined]
-                                         login_policy_lookup())
+                                         login_policy_lookup(), tested_host=host)

@@ -33,6 +33,7 @@ class Labels:
     """Where a program keeps the outgoing server, and its words for the settings."""
 
     path: tuple[str, ...]
+    server: str
     port: str
     security: str
     security_values: dict[str, str]
@@ -43,29 +44,31 @@ class Labels:
 _THUNDERBIRD = Labels(
     # TRANSLATORS: Thunderbird's own labels; German Thunderbird says "Konten-Einstellungen",
     # "Postausgang-Server (SMTP)", "Verbindungssicherheit", "Keine", "Authentifizierungsmethode".
-    (N_("Account Settings"), N_("Outgoing Server (SMTP)")), N_("Port"), N_("Connection security"),
+    (N_("Account Settings"), N_("Outgoing Server (SMTP)")), N_("Server Name"), N_("Port"), N_("Connection security"),
     {"implicit": "SSL/TLS", "starttls": "STARTTLS", "none": N_("None")}, N_("Authentication method"))
 LABELS: dict[str, Labels] = {
     "thunderbird": _THUNDERBIRD,
     "betterbird": _THUNDERBIRD,
     "seamonkey": Labels(
-        (N_("Edit"), N_("Mail & Newsgroups Account Settings"), N_("Outgoing Server (SMTP)")), N_("Port"),
+        (N_("Edit"), N_("Mail & Newsgroups Account Settings"), N_("Outgoing Server (SMTP)")), N_("Server Name"),
+        N_("Port"),
         N_("Connection security"), {"implicit": "SSL/TLS", "starttls": "STARTTLS", "none": N_("None")},
         N_("Authentication method")),
     "evolution": Labels(
         # TRANSLATORS: Evolution's own labels (Bearbeiten > Konten > Bearbeiten > E-Mail-Versand).
-        (N_("Edit"), N_("Accounts"), N_("Edit"), N_("Sending Email")), N_("Port"), N_("Encryption method"),
+        (N_("Edit"), N_("Accounts"), N_("Edit"), N_("Sending Email")), N_("Server"), N_("Port"),
+        N_("Encryption method"),
         {"implicit": N_("TLS on a dedicated port"), "starttls": N_("STARTTLS after connecting"),
          "none": N_("No encryption")}, N_("Authentication")),
     "outlook": Labels(
         # TRANSLATORS: classic Outlook's own labels (Datei > Kontoeinstellungen > ...).
         (N_("File"), N_("Account Settings"), N_("Change"), N_("More Settings"), N_("Advanced")),
-        N_("Outgoing server (SMTP)"), N_("Use the following type of encrypted connection"),
+        N_("Outgoing mail server (SMTP)"), N_("Outgoing server (SMTP)"), N_("Use the following type of encrypted connection"),
         {"implicit": "SSL/TLS", "starttls": "STARTTLS", "none": N_("None")}, None),
     "apple_mail": Labels(
         # TRANSLATORS: Apple Mail's own labels (Mail > Einstellungen > Accounts > Servereinstellungen).
         (N_("Mail"), N_("Settings"), N_("Accounts"), N_("Server Settings"), N_("Outgoing Mail Account")),
-        N_("Port"), N_("Use TLS/SSL"), {"implicit": N_("on"), "starttls": N_("on"), "none": N_("off")}, None),
+        N_("Host Name"), N_("Port"), N_("Use TLS/SSL"), {"implicit": N_("on"), "starttls": N_("on"), "none": N_("off")}, None),
 }
 
 
@@ -73,6 +76,7 @@ LABELS: dict[str, Labels] = {
 class Setting:
     port: int
     mode: str
+    host: str = ""  # "" : the account's own server
 
 
 def _same_host(check: Check, host: str) -> bool:
@@ -85,7 +89,7 @@ def _working(checks: Sequence[Check], host: str) -> list[Setting]:
              and c.light in WORKS and c.port not in NEVER_SUGGESTED and c.mode]
     found.sort(key=lambda c: (c.light != "green", _ORDER.index(c.port) if c.port in _ORDER else len(_ORDER),
                               c.port))
-    return [Setting(c.port, c.mode or "") for c in found]
+    return [Setting(c.port, c.mode or "", c.host) for c in found]
 
 
 def exact_check(account: MailAccount, checks: Sequence[Check]) -> Check | None:
@@ -109,6 +113,8 @@ def _fix_sentence(account: MailAccount, parts: list[str]) -> str:
 def _setting_parts(account: MailAccount, to: Setting) -> list[str]:
     labels = LABELS.get(account.program, _THUNDERBIRD)
     parts = []
+    if to.host and to.host.rstrip(".").lower() != account.host.rstrip(".").lower():
+        parts.append(_("{label}: {value}").format(label=_(labels.server), value=to.host))
     if to.port != account.port:
         parts.append(_("{label}: {value}").format(label=_(labels.port), value=to.port))
     if to.mode != account.mode or account.security_setting:
@@ -117,13 +123,17 @@ def _setting_parts(account: MailAccount, to: Setting) -> list[str]:
     return parts
 
 
-def judge(account: MailAccount, checks: Sequence[Check], policy: Any = None) -> dict[str, Any]:
+def judge(account: MailAccount, checks: Sequence[Check], policy: Any = None,
+          tested_host: str | None = None) -> dict[str, Any]:
     """The ``mail_programs`` entry for *account* after a run whose checks are *checks*.
 
     *policy* is the provider's login policy for the account's server (``login_policy_for``),
-    or None when none is known."""
+    or None when none is known.  *tested_host*: the run's server, suggested when nothing
+    on the account's own server works (an e-mail address's account on another server)."""
     exact = exact_check(account, checks)
     working = _working(checks, account.host)
+    if not working and tested_host and tested_host.rstrip(".").lower() != account.host.rstrip(".").lower():
+        working = _working(checks, tested_host)
     entry = account.to_json()
     entry["check"] = exact.id if exact else None
     wrong_login = bool(policy is not None and getattr(policy, "oauth_only", False)
@@ -142,7 +152,7 @@ def judge(account: MailAccount, checks: Sequence[Check], policy: Any = None) -> 
                                             "problem shown above first, then check again."))
         return entry
     # Prefer keeping the port and changing only the security, then the best working setting.
-    same_port = [s for s in working if s.port == account.port]
+    same_port = [s for s in working if s.port == account.port and s.host.lower() == account.host.lower()]
     to = same_port[0] if same_port else working[0]
     if exact is not None and exact.light in WORKS:
         to = Setting(account.port, account.mode)  # "Auto" that works: name the exact choice
@@ -158,7 +168,8 @@ def judge(account: MailAccount, checks: Sequence[Check], policy: Any = None) -> 
 
 
 def mail_programs(accounts: Sequence[MailAccount], checks: Sequence[Check],
-                  policy_for: Callable[[str], Any] | None = None) -> list[dict[str, Any]]:
+                  policy_for: Callable[[str], Any] | None = None,
+                  tested_host: str | None = None) -> list[dict[str, Any]]:
     """Every account's entry, in the order given."""
     out = []
     for account in accounts:
@@ -168,7 +179,7 @@ def mail_programs(accounts: Sequence[MailAccount], checks: Sequence[Check],
                 policy = policy_for(account.host)
             except (ValueError, LookupError):
                 policy = None
-        out.append(judge(account, checks, policy))
+        out.append(judge(account, checks, policy, tested_host))
     return out
 
 
