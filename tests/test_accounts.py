@@ -290,3 +290,29 @@ def test_apple_mail_protected_by_the_system_is_named_with_how_to_allow_it(tmp_pa
             except OSError:
                 pass
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.parametrize(("args", "words"), [(["--format", "xml"], "invalid choice"), (["extra"], "unrecognized")])
+def test_accounts_command_bad_input_is_one_line_and_exit_64(args: list[str], words: str) -> None:
+    import os
+    import subprocess
+
+    env = dict(os.environ, SMTPDIAG_HOME=str(FIXTURES / "empty-home"), LANGUAGE="en")
+    result = subprocess.run([sys.executable, "-m", "smtpdiag", "accounts", *args], capture_output=True, text=True,
+                            env=env, timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 64 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr
+
+
+def test_accounts_command_on_an_empty_home_says_so() -> None:
+    import os
+    import subprocess
+
+    env = dict(os.environ, SMTPDIAG_HOME=str(FIXTURES / "empty-home"), LANGUAGE="en")
+    run = subprocess.run([sys.executable, "-m", "smtpdiag", "accounts"], capture_output=True, text=True, env=env,
+                         timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert run.returncode == 0 and "No outgoing server was found" in run.stdout
+    assert "nothing was changed, nothing was sent anywhere" in run.stdout and "smtpdiag check" not in run.stdout
+    listed = subprocess.run([sys.executable, "-m", "smtpdiag", "accounts", "--format", "json"], capture_output=True,
+                            text=True, env=env, timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert (listed.returncode, listed.stdout, listed.stderr) == (0, "[]\n", "")

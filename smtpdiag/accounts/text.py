@@ -63,8 +63,10 @@ def render_text(found: Found) -> str:
     if found.notes:
         lines += ["", _("Not read:")]
         lines += ["  " + note_sentence(n) for n in found.notes]
-    lines += ["", _("smtpdiag only read these settings: nothing was changed, nothing was sent anywhere."),
-              _("To test one of these servers: smtpdiag check SERVER"), ""]
+    lines += ["", _("smtpdiag only read these settings: nothing was changed, nothing was sent anywhere.")]
+    if found.accounts:
+        lines.append(_("To test one of these servers: smtpdiag check SERVER"))
+    lines.append("")
     return "\n".join(plain(line) for line in lines)
 
 
