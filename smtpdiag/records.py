@@ -100,10 +100,13 @@ def _pick(cls: type, data: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class TranscriptLine:
-    ms: int
+    ms: int  # from the attempt's start, on the one clock of the attempt
     dir: Literal["send", "recv", "note"]
     text: str
     tls: bool = False
+    # The connection the line belongs to: 1 the first, 2 a second look or a retry, ...;
+    # 0 for lines of no connection (and in reports written before connections were numbered).
+    conn: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

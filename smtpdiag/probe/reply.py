@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Literal
 
 from ..net import ProbeError, Stream
 from ..records import TranscriptLine
@@ -52,6 +53,9 @@ class SmtpSession:
     transcript: list[TranscriptLine] = field(default_factory=list)
     buffer: bytes = b""
     deadline: float = 0.0
+    conn: int = 1  # this connection's number in the attempt (the transcript's "#N")
+    ended: str | None = None  # how the other side ended it, when it did: eof, reset, timeout, ...
+    closed: bool = False
 
     def __post_init__(self) -> None:
         if not self.deadline:
@@ -68,19 +72,31 @@ class SmtpSession:
     def ms(self) -> int:
         return int((time.monotonic() - self.started) * 1000)
 
+    def _line(self, direction: Literal["send", "recv", "note"], text: str) -> None:
+        self.transcript.append(TranscriptLine(self.ms(), direction, text, self.tls, self.conn))
+
     def note(self, text: str) -> None:
-        self.transcript.append(TranscriptLine(self.ms(), "note", text, self.tls))
+        self._line("note", text)
+
+    def failed(self, exc: ProbeError) -> None:
+        """Remember how the connection broke (the first word counts)."""
+        if self.ended is None and exc.failure in ("eof", "reset", "timeout", "unreachable", "unknown"):
+            self.ended = exc.failure
 
     def send_line(self, line: str, shown: str | None = None) -> None:
         """Send *line*; the transcript shows *shown* instead (for secrets)."""
-        self.transcript.append(TranscriptLine(self.ms(), "send", shown or line, self.tls))
-        self.stream.send(line.encode("utf-8") + b"\r\n", self.deadline)
+        self._line("send", shown or line)
+        try:
+            self.stream.send(line.encode("utf-8") + b"\r\n", self.deadline)
+        except ProbeError as exc:
+            self.failed(exc)
+            raise
 
     def _record_raw(self, data: bytes) -> None:
         shown = data[:96]
         text = " ".join(f"{b:02x}" for b in shown)
         more = f" ... ({len(data)} bytes)" if len(data) > len(shown) else ""
-        self.transcript.append(TranscriptLine(self.ms(), "recv", f"[binary] {text}{more}", self.tls))
+        self._line("recv", f"[binary] {text}{more}")
 
     def read_reply(self, greeting: bool = False, wait: float | None = None) -> Reply:
         """Read one (possibly multi-line) SMTP reply before the step's deadline
@@ -100,20 +116,17 @@ class SmtpSession:
                     self._check_first_bytes()
                 if len(self.buffer) > MAX_LINE:
                     shown = self.buffer[:120].decode("utf-8", "replace")
-                    self.transcript.append(TranscriptLine(
-                        self.ms(), "recv", f"{shown}... (line longer than {MAX_LINE} bytes, stopped reading)",
-                        self.tls))
+                    self._line("recv", f"{shown}... (line longer than {MAX_LINE} bytes, stopped reading)")
                     self.buffer = b""
                     raise ProbeError("too_long", f"a reply line longer than {MAX_LINE} bytes")
                 try:
                     self.buffer += self.stream.recv(deadline, what=f"no answer within {self.timeout:g} s")
                 except ProbeError as exc:
+                    self.failed(exc)
                     if self.buffer and exc.failure in ("eof", "timeout", "reset"):
                         if greeting and not lines and not _REPLY_PREFIX.match(self.buffer):
                             self._check_first_bytes(final=True)
-                        self.transcript.append(TranscriptLine(
-                            self.ms(), "recv", self.buffer[:200].decode("utf-8", "replace")
-                            + " (incomplete line)", self.tls))
+                        self._line("recv", _as_received(self.buffer[:MAX_LINE]) + " (incomplete line)")
                     raise
             raw, self.buffer = self.buffer.split(b"\n", 1)
             raw = raw.rstrip(b"\r")
@@ -124,11 +137,11 @@ class SmtpSession:
                 if greeting and not lines:
                     self.buffer = raw + b"\n" + self.buffer
                     self._check_first_bytes(final=True)
-                self.transcript.append(TranscriptLine(
-                    self.ms(), "recv", raw[:200].decode("utf-8", "replace"), self.tls))
+                self._line("recv", _as_received(raw))
                 raise ProbeError("malformed", "a reply line that is not an SMTP reply")
             text = raw.decode("utf-8", "replace")
-            self.transcript.append(TranscriptLine(self.ms(), "recv", text[:1000], self.tls))
+            # The transcript keeps the line exactly as received (bytes that are not UTF-8 as \xNN).
+            self._line("recv", _as_received(raw))
             this_code = int(m.group(1))
             if lines and this_code != code:
                 raise ProbeError("malformed", "a multi-line reply whose codes differ")
@@ -150,7 +163,7 @@ class SmtpSession:
         if head.startswith(b"HTTP/") or b"<html" in self.buffer[:512].lower() or \
                 head.upper().startswith((b"<!DOCTYPE", b"<HTML")):
             first = self.buffer.split(b"\n", 1)[0][:200].decode("utf-8", "replace").strip()
-            self.transcript.append(TranscriptLine(self.ms(), "recv", first, self.tls))
+            self._line("recv", _as_received(self.buffer.split(b"\n", 1)[0].rstrip(b"\r")[:MAX_LINE]))
             self.buffer = b""
             raise ProbeError("http", f"a web server answered: {first}")
         looks_like_reply = _REPLY_LINE.match(self.buffer[:4] + (b" " if len(self.buffer) == 3 else b""))
@@ -159,11 +172,26 @@ class SmtpSession:
             if printable < 0.8 * min(len(self.buffer), 256):
                 self._record_raw(self.buffer)
             else:
-                self.transcript.append(TranscriptLine(
-                    self.ms(), "recv", self.buffer.split(b"\n", 1)[0][:200].decode("utf-8", "replace"),
-                    self.tls))
+                self._line("recv", _as_received(self.buffer.split(b"\n", 1)[0].rstrip(b"\r")[:MAX_LINE]))
             self.buffer = b""
             raise ProbeError("not_smtp", "the answer is not an SMTP greeting")
 
     def close(self) -> None:
+        """Close the connection, and say in the transcript how it ended."""
+        if self.closed:
+            return
+        self.closed = True
+        n = self.conn
+        how = {
+            "eof": f"connection {n} closed by the server",
+            "reset": f"connection {n} reset by the other side",
+            "timeout": f"connection {n}: no answer in time; closed by smtpdiag",
+        }.get(self.ended or "", f"connection {n} closed by smtpdiag")
+        self.transcript.append(TranscriptLine(self.ms(), "note", how, False, n))
         self.stream.close()
+
+
+def _as_received(raw: bytes) -> str:
+    """A received line as text, losing nothing: bytes that are not UTF-8 become \\xNN.
+    (Control characters stay: the reports escape them through the neutraliser.)"""
+    return raw.decode("utf-8", "backslashreplace")

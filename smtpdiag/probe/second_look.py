@@ -33,27 +33,30 @@ class SeenCertificate:
 
 def certificate(probe: SmtpProbe, deadline: float) -> SeenCertificate:
     """Connect again (as far as the start of TLS) and read the certificate unverified."""
+    session = None
     try:
-        session = probe.reconnect_until_tls(deadline)
-        probe.note("second look without verification, only to read the certificate", True)
+        session = probe.reconnect_until_tls(
+            deadline, "second look without verification, only to read the certificate")
         chain, version, cipher = capture_certificate(session.stream, probe.s.host, deadline)
     except ProbeError as exc:
         if exc.failure == "cancelled":
             raise
         probe.note(f"could not read the certificate: {exc.detail}", True)
         return SeenCertificate()
+    finally:
+        if session is not None:
+            session.close()
     return SeenCertificate(chain, version, cipher)
 
 
 def plain_text(probe: SmtpProbe, deadline: float) -> ProbeError | None:
     """Listen without TLS; the ``http`` failure when a web server answers, else None."""
     try:
-        session = probe.connect(deadline)
+        session = probe.connect(deadline, "second look without encryption, to see what answers on this port")
     except ProbeError as exc:
         if exc.failure == "cancelled":
             raise
         return None
-    session.note("second look without encryption, to see what answers on this port")
     try:
         wait = min(1.0, probe.s.timeout / 4, max(0.0, deadline - time.monotonic()))
         try:

@@ -114,6 +114,7 @@ class SmtpProbe:
         self.tls_info: TlsInfo | None = None
         self._sessions: list[SmtpSession] = []  # every connection opened, closed at the end
         self._ehlo_sent = False  # the silent-greeting poke already said EHLO
+        self._opening = 1  # the number of the connection under way, for notes
 
     # -- helpers -----------------------------------------------------------------
     def ehlo_name(self, session: SmtpSession) -> str:
@@ -125,21 +126,32 @@ class SmtpProbe:
             local = local[7:]
         return f"[IPv6:{local}]" if ":" in local else f"[{local}]"
 
-    def connect(self, deadline: float | None = None) -> SmtpSession:
-        """A new connection to this address and port; *deadline*: the step it serves."""
+    def connect(self, deadline: float | None = None, why: str = "") -> SmtpSession:
+        """A new connection to this address and port; *deadline*: the step it serves;
+        *why*: what a second connection is for (the transcript says it)."""
+        n = len(self._sessions) + 1
+        self._opening = n
         timeout = self.s.timeout if deadline is None else deadline - time.monotonic()
+        where = _fmt(self.address, self.s.port)
         if timeout <= 0:
             raise ProbeError("timeout", "no time left in this step for another connection")
+        if n > 1:
+            self.note(f"connection {n}: connecting to {where} ({why or 'again'})")
         stream = self.net.open_stream(self.address, self.s.port, timeout, self.cancel)
-        session = SmtpSession(stream, self.started, self.s.timeout, self.transcript, deadline=deadline or 0.0)
+        session = SmtpSession(stream, self.started, self.s.timeout, self.transcript, deadline=deadline or 0.0,
+                              conn=n)
         self._sessions.append(session)
+        local = stream.local_address()
+        session.note(f"connection {n} opened to {where}" + (f" from {local}" if local else ""))
         return session
 
     def context(self, legacy: bool = False) -> ssl.SSLContext:
         return tlsmod.make_context(self.s.ca_file, self.net.extra_ca_pem(), legacy=legacy)
 
     def note(self, text: str, tls: bool = False) -> None:
-        self.transcript.append(TranscriptLine(int((time.monotonic() - self.started) * 1000), "note", text, tls))
+        """A note on the connection under way (or about to open)."""
+        self.transcript.append(TranscriptLine(int((time.monotonic() - self.started) * 1000), "note", text, tls,
+                                              self._opening))
 
     def start_tls(self, session: SmtpSession, legacy: bool = False) -> None:
         """TLS on *session*, verifying, before the step's deadline."""
@@ -147,14 +159,18 @@ class SmtpProbe:
             # The server spoke before our ClientHello (plain text on a TLS port).
             raise ProbeError("not_tls", "plain text arrived where encryption should start")
         # Python checks an IP literal against the certificate's IP names and sends no SNI for it.
-        session.stream.start_tls(self.context(legacy), self.s.host, session.deadline)
+        try:
+            session.stream.start_tls(self.context(legacy), self.s.host, session.deadline)
+        except ProbeError as exc:
+            session.failed(exc)
+            raise
 
     # -- the steps ---------------------------------------------------------------
     def run(self) -> Attempt:
         family: Literal["ipv4", "ipv6"] = "ipv6" if ":" in self.address else "ipv4"
         try:
             t = time.monotonic()
-            self.note(f"connecting to {_fmt(self.address, self.s.port)} ({self.s.mode})")
+            self.note(f"connection 1: connecting to {_fmt(self.address, self.s.port)} ({self.s.mode})")
             if not self.net.has_route(self.address, self.s.port):
                 detail = (f"this computer has no route to {self.address} "
                           f"(no {'IPv6' if family == 'ipv6' else 'IPv4'} connection here)")
@@ -170,13 +186,12 @@ class SmtpProbe:
                     self.rec.add("connect", True, t, f"connected to {_fmt(self.address, self.s.port)}")
                     nxt = "tls" if self.s.mode == "implicit" else "greeting"
                     self.rec.add(nxt, False, time.monotonic(), f"cut at once: {exc.detail}", exc.failure)
-                    self.note(f"connected, then cut at once: {exc.detail}")
+                    self.note(f"connection 1 opened, then cut at once: {exc.detail}")
                     return self._attempt(family)
                 self.rec.add("connect", False, t, exc.detail, exc.failure)
-                self.note(exc.detail)
+                self.note(f"connection 1 not opened: {exc.detail}")
                 return self._attempt(family)
             self.rec.add("connect", True, t, f"connected to {_fmt(self.address, self.s.port)}")
-            session.note("connected")
             if self.s.mode == "implicit":
                 self._implicit(session)
             else:
@@ -289,10 +304,10 @@ class SmtpProbe:
         if self._tls(session):
             self._after_tls(session)
 
-    def reconnect_until_tls(self, deadline: float) -> SmtpSession:
+    def reconnect_until_tls(self, deadline: float, why: str = "") -> SmtpSession:
         """A new connection, taken as far as the start of TLS, before *deadline*
         (for a second look or a retry; it records no steps)."""
-        session = self.connect(deadline)
+        session = self.connect(deadline, why)
         if self.s.mode == "implicit":
             return session
         greeting = session.read_reply(greeting=True)
@@ -342,7 +357,7 @@ class SmtpProbe:
         session.note(f"TLS failed: {first.detail}; trying again allowing TLS 1.0/1.1")
         session.close()
         try:
-            again = self.reconnect_until_tls(session.deadline)
+            again = self.reconnect_until_tls(session.deadline, "again, allowing TLS 1.0/1.1")
             self.start_tls(again, legacy=True)
         except CertificateRejected as rejected:
             self.rec.add("tls", True, t, "only TLS 1.0/1.1 works", findings=("outdated",))
@@ -353,7 +368,9 @@ class SmtpProbe:
                 raise
             self.rec.add("tls", False, t, f"{first.detail}; with TLS 1.0/1.1: {exc.detail}", "failed")
             return False
-        session.stream, session.buffer = again.stream, b""
+        # The retry's connection carries on (its number stays in the transcript).
+        session.stream, session.buffer, session.conn, session.closed = again.stream, b"", again.conn, False
+        again.closed = True  # one close for the one stream, said once
         old = again.stream.tls_version() in ("TLSv1", "TLSv1.1", "SSLv3")
         self._tls_ok(session, t, ("outdated",) if old else ())
         return True
@@ -377,6 +394,8 @@ class SmtpProbe:
         the certificate step) to say whose it is, and name the reason."""
         t = time.monotonic()
         self.note(f"certificate not accepted: {rejected.verify_message}", True)
+        if self._sessions:
+            self._sessions[-1].close()  # a mail program would hang up here too
         seen = second_look.certificate(self, time.monotonic() + self.s.timeout)
         product = tlsmod.find_interceptor(seen.chain)
         failure = "intercepted" if product else tlsmod.certificate_failure(rejected.error, seen.chain, self.s.host)

@@ -29,7 +29,7 @@ from ..records import Check, Step
 from ..textsafe import one_line
 from ..textsafe import plain as plain  # re-exported: the neutraliser under its old name
 from . import layout, mail_programs
-from .model import MODE_WORDS, Report, transcript_line, transcript_lines
+from .model import MODE_WORDS, Report, several_connections, transcript_line, transcript_lines
 from .words import report_headline
 
 LIGHTS = ("green", "amber", "red", "grey")
@@ -483,8 +483,9 @@ def _details_html(c: Check, open_: bool, repeats: layout.Repeats | None = None) 
     if c.transcript:
         out.append(f"<details{' open' if open_ else ''}><summary>" + esc(_("Transcript")) + "</summary>")
         parts = []
+        numbered = several_connections(c)
         for shown in layout.shown_transcript(c, repeats, here):
-            parts.append(f'<span class="t-{esc(shown.line.dir)}">{esc(transcript_line(shown.line))}</span>')
+            parts.append(f'<span class="t-{esc(shown.line.dir)}">{esc(transcript_line(shown.line, numbered))}</span>')
             if shown.same_as:
                 parts.append(f'<span class="t-same">{esc(" " * 13 + layout.same_reply_words(shown))}</span>')
         body = "\n".join(parts)

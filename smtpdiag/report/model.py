@@ -306,14 +306,21 @@ def for_display(report: Report) -> Report:
     return Report.from_json(_one_line_strings(report.to_json()))
 
 
-def transcript_line(line: TranscriptLine) -> str:
-    """One transcript line as the reports print it: time, direction, the text as recorded."""
+def several_connections(check: Check) -> bool:
+    return len({line.conn for line in check.transcript if line.conn}) > 1
+
+
+def transcript_line(line: TranscriptLine, numbered: bool = False) -> str:
+    """One transcript line as the reports print it: time, (the connection when there
+    were several: "#2"), direction, the text as recorded."""
     arrow = (_TLS_DIR if line.tls else _TEXT_DIR).get(line.dir, "**")
-    return f"{line.ms:>6} ms {arrow} {one_line(line.text)}"
+    conn = (f"#{line.conn} " if line.conn else "   ") if numbered else ""
+    return f"{line.ms:>6} ms {conn}{arrow} {one_line(line.text)}"
 
 
 def transcript_lines(check: Check) -> list[str]:
-    return [transcript_line(line) for line in check.transcript]
+    numbered = several_connections(check)
+    return [transcript_line(line, numbered) for line in check.transcript]
 
 
 def render_text(report: Report, details: bool = True) -> str:

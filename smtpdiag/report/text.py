@@ -18,7 +18,7 @@ from ..i18n import _
 from ..records import Check
 from ..textsafe import plain
 from . import layout, mail_programs
-from .model import Report, for_display, transcript_line
+from .model import Report, for_display, several_connections, transcript_line
 from .words import report_headline
 
 
@@ -127,8 +127,9 @@ def _check_details(c: Check, repeats: layout.Repeats) -> list[str]:
                     out.append("        " + _("names: {names}").format(names=", ".join(cert.san)))
     if c.transcript:
         out.append("    " + _("Transcript:"))
+        numbered = several_connections(c)
         for shown in layout.shown_transcript(c, repeats, here):
-            out.append("      " + transcript_line(shown.line))
+            out.append("      " + transcript_line(shown.line, numbered))
             if shown.same_as:
                 out.append("      " + " " * 13 + layout.same_reply_words(shown))
     for a in c.attempts:
