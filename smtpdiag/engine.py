@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from .causes import CAUSES
 from .config import KNOWN_CONTROL_PORTS, PortSpec, RunConfig, VpnSpec
-from .net import Network, ProbeError
+from .net import Network, ProbeError, family_of
 from .probe.login import choose_login, encrypted_and_verified, login_secrets, scrub_after_login
 from .probe.smtp import ProbeSettings, probe_smtp, skipped_auth_step
 from .records import Attempt, Check, Step, TranscriptLine, internal_error_attempt
@@ -162,7 +162,7 @@ class HostResolution:
         t = time.monotonic()
         literal = self.literal()
         if literal:
-            fam = "ipv6" if ":" in literal else "ipv4"
+            fam = family_of(literal)
             self.results = {fam: [literal]}
         else:
             out: dict[str, list[str] | ProbeError] = {}

@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from .records import Failure
 
@@ -36,6 +36,21 @@ FAMILIES = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
 
 # Record types :meth:`Network.dns_query` answers.
 DNS_RECORD_TYPES = ("MX", "SRV", "TXT", "A", "AAAA")
+
+
+def family_of(address: str) -> Literal["ipv4", "ipv6"]:
+    """The family of an IP address literal (the one "is it IPv6" test)."""
+    return "ipv6" if ":" in address else "ipv4"
+
+
+def socket_family(address: str) -> socket.AddressFamily:
+    """The socket family for an IP address literal."""
+    return socket.AF_INET6 if family_of(address) == "ipv6" else socket.AF_INET
+
+
+def host_port(address: str, port: int) -> str:
+    """``192.0.2.1:25`` or ``[2001:db8::1]:25``, as people and logs write it."""
+    return f"[{address}]:{port}" if family_of(address) == "ipv6" else f"{address}:{port}"
 
 
 def is_ip_literal(text: str) -> bool:
@@ -609,7 +624,7 @@ class Network:
         ``refused``, ``unreachable``, ``reset`` or ``cancelled``.
         """
         real = self.sockaddr(address, port)
-        family = socket.AF_INET6 if ":" in real[0] else socket.AF_INET
+        family = socket_family(real[0])
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.setblocking(False)
@@ -659,7 +674,7 @@ class Network:
         by connecting a UDP socket, which sends nothing.
         """
         real = self.sockaddr(address, port)
-        family = socket.AF_INET6 if ":" in real[0] else socket.AF_INET
+        family = socket_family(real[0])
         try:
             with socket.socket(family, socket.SOCK_DGRAM) as sock:
                 sock.connect(real)
@@ -669,7 +684,7 @@ class Network:
 
     def open_udp(self, address: str, port: int) -> socket.socket:
         """A connected UDP socket (so that ICMP port-unreachable is reported as refused)."""
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        family = socket_family(address)
         sock = socket.socket(family, socket.SOCK_DGRAM)
         try:
             sock.connect(self.sockaddr(address, port))

@@ -115,17 +115,9 @@ class DiagnosisRunner(QObject):
 
     # -- public API (GUI thread) ----------------------------------------------------------
     @property
-    def current_run(self) -> int:
-        return self._current
-
-    @property
     def running(self) -> bool:
         run = self._runs.get(self._current)
         return run is not None and not run.cancel.is_set()
-
-    def live_runs(self) -> int:
-        """Runs whose thread has not ended yet (cancelled ones included)."""
-        return len(self._runs)
 
     def start(self, config: RunConfig, network: Network | None = None) -> int:
         """Start a diagnosis of *config*; any current run is cancelled first."""

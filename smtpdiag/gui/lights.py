@@ -20,11 +20,10 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-from ..causes import LIGHT_WORDS, light_word
+from ..causes import LIGHT_WORDS, LIGHTS, light_word
 from ..i18n import N_, _
 from ..paths import icons_dir
 
-LIGHTS = ("green", "amber", "red", "grey")
 WAITING = "waiting"
 
 # What each light means for the customer (CONTRACT.md section 2), for the help dialog.

@@ -31,14 +31,7 @@ FORMATS = {
 
 def available_formats() -> list[str]:
     """The report formats this installation can write (HTML and PDF are optional)."""
-    formats = ["json"]
-    try:
-        from ..report.html import render_html  # noqa: F401
-
-        formats.append("html")
-    except ImportError:
-        pass
-    formats.append("text")
+    formats = ["json", "html", "text"]
     try:
         from .pdf import write_pdf  # noqa: F401
 
@@ -76,23 +69,15 @@ def write_report(report: Report, path: str, fmt: str) -> None:
 
 def support_text(report: Report) -> str:
     """The short text "Copy for support" puts on the clipboard."""
-    try:
-        from ..report.support import support_summary
+    from ..report.support import support_summary
 
-        return support_summary(report)
-    except ImportError:
-        return render_text(report, details=False)
+    return support_summary(report)
 
 
 def log_dir() -> Path:
-    try:
-        from ..report.logs import log_dir as engine_log_dir
+    from ..report.logs import log_dir as engine_log_dir
 
-        return Path(engine_log_dir())
-    except ImportError:
-        import platformdirs
-
-        return Path(platformdirs.user_log_dir("smtpdiag", "smtpdiag"))
+    return Path(engine_log_dir())
 
 
 def format_created(created: str) -> str:

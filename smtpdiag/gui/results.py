@@ -239,10 +239,6 @@ class ResultsModel(QAbstractTableModel):
         found = self._find(check_id)
         return found[0] if found else -1
 
-    def row_summary(self, row: int) -> str:
-        """The whole row in one sentence, for screen readers and tests."""
-        return str(self.data(self.index(row, COL_RESULT), Qt.ItemDataRole.AccessibleTextRole))
-
     # -- Qt model API ---------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._rows)

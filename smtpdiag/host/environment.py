@@ -16,15 +16,12 @@ def environment() -> dict[str, Any]:
     """What the report may say about this computer (shown to the user before saving)."""
     env: dict[str, Any] = {"os": system.os_name(),
                            "vpn_active": False, "ip_families": local_ip_families()}
-    try:
-        from .vpn import local_vpn_state
+    from .vpn import local_vpn_state
 
-        state = local_vpn_state()
-        env["vpn_active"] = bool(state.get("vpn_active"))
-        env["vpn_interfaces"] = [str(i) for i in state.get("interfaces") or []]  # type: ignore[attr-defined]
-        env["default_route_via_vpn"] = state.get("default_route_via_vpn")
-    except ImportError:
-        pass
+    state = local_vpn_state()
+    env["vpn_active"] = bool(state.get("vpn_active"))
+    env["vpn_interfaces"] = [str(i) for i in state.get("interfaces") or []]  # type: ignore[attr-defined]
+    env["default_route_via_vpn"] = state.get("default_route_via_vpn")
     from .dns import dns_servers
 
     env["dns_servers"] = dns_servers()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 import re
 
-from ..causes import CAUSES, light_word, title, where_word
+from ..causes import CAUSES, LIGHTS, light_word, title, where_word
 from ..config import vpn_protocol_name
 from ..i18n import N_, _
 from ..records import Check, Step
@@ -32,7 +32,6 @@ from . import layout, mail_programs
 from .model import MODE_WORDS, Report, several_connections, transcript_line, transcript_lines
 from .words import report_headline
 
-LIGHTS = ("green", "amber", "red", "grey")
 
 def esc(text: object) -> str:
     """*text* safe inside HTML element content and quoted attribute values (one line:

@@ -43,7 +43,9 @@ from ..net import (
     describe,
     dns_record_order,
     failure_of,
+    family_of,
     is_ip_literal,
+    socket_family,
 )
 from .sockets import Endpoint, Family
 
@@ -59,10 +61,6 @@ def is_documentation_address(address: str) -> bool:
     except ValueError:
         return False
     return any(ip in net for net in DOCUMENTATION_NETWORKS)
-
-
-def family_of(address: str) -> Family:
-    return "ipv6" if ipaddress.ip_address(address).version == 6 else "ipv4"
 
 
 def _canonical_address(address: str) -> str:
@@ -220,7 +218,7 @@ class SimNetwork(Network):
         endpoint = self._udp_routes.get((_canonical_address(address), int(port)))
         if endpoint is None:
             endpoint = self._closed_port_for(address)
-        family = socket.AF_INET6 if ":" in endpoint.host else socket.AF_INET
+        family = socket_family(endpoint.host)
         sock = socket.socket(family, socket.SOCK_DGRAM)
         try:
             sock.connect(endpoint.sockaddr)
@@ -233,7 +231,7 @@ class SimNetwork(Network):
         return self._ca_pem
 
     def _closed_port_for(self, address: str) -> Endpoint:
-        family: Family = "ipv6" if ":" in address else "ipv4"
+        family: Family = family_of(address)
         # Without IPv6 on this computer an IPv6 client socket cannot even be made,
         # so the other family's closed port is never really used for it.
         return self._closed.get(family) or next(iter(self._closed.values()))

@@ -112,10 +112,6 @@ class ProxyRule:
     def passthrough(self) -> bool:
         return not self.faults
 
-    @property
-    def needs_upstream(self) -> bool:
-        return not (self.faults & STANDALONE)
-
     def __str__(self) -> str:
         names = sorted(self.faults) or ["pass"]
         if "intercept_tls" in self.faults:

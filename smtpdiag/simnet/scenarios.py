@@ -519,10 +519,6 @@ def _certificate_scenario(name: str, title: str, description: str, kind: CertKin
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in _scenarios()}
 
 
-def scenario_names() -> list[str]:
-    return list(SCENARIOS)
-
-
 def get_scenario(name: str) -> Scenario:
     try:
         return SCENARIOS[name]

@@ -31,6 +31,8 @@ import socket
 from dataclasses import dataclass
 from typing import Literal
 
+from ..net import host_port
+
 Family = Literal["ipv4", "ipv6"]
 FAMILIES: tuple[Family, ...] = ("ipv4", "ipv6")
 IPv6Mode = Literal["native", "mapped", "none"]
@@ -49,7 +51,7 @@ class Endpoint:
         return (self.host, self.port)
 
     def __str__(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        return host_port(self.host, self.port)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ import threading
 from collections.abc import Callable
 from typing import Self
 
+from ..net import socket_family
 from ..probe.vpn import ike, openvpn, pptp
 from ..probe.vpn.sstp import HEAD_LIMIT
 
@@ -67,7 +68,7 @@ class UdpResponder(_Responder):
     """Receives datagrams and sends back what :meth:`answer` returns (nothing here)."""
 
     def __init__(self, host: str = LOOPBACK, port: int = 0) -> None:
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+        sock = socket.socket(socket_family(host),
                              socket.SOCK_DGRAM)
         sock.bind((host, port))
         sock.settimeout(POLL)
@@ -186,7 +187,7 @@ class TcpResponder(_Responder):
     (here: read and never answer)."""
 
     def __init__(self, host: str = LOOPBACK, port: int = 0) -> None:
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+        sock = socket.socket(socket_family(host),
                              socket.SOCK_STREAM)
         sock.bind((host, port))
         sock.listen(8)

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...net import Datagrams, Network, ProbeError, Stream
+from ...net import Datagrams, Network, ProbeError, Stream, host_port
 from ...records import Step, TranscriptLine
 
 # Longest time any single wait blocks before looking at the cancel event again.
@@ -56,10 +56,6 @@ class Received:
     data: bytes
     complete: bool = False
     closed: bool = False
-
-    @property
-    def timed_out(self) -> bool:
-        return not self.complete and not self.closed
 
 
 def hex_lines(data: bytes, width: int = HEX_BYTES_PER_LINE) -> list[str]:
@@ -231,7 +227,7 @@ def open_udp(net: Network, address: str, port: int,
 
 
 def hostport(address: str, port: int) -> str:
-    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+    return host_port(address, port)
 
 
 @dataclass(frozen=True)

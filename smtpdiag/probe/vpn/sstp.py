@@ -28,7 +28,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from ...net import CertificateRejected, Network, ProbeError, Stream
+from ...net import CertificateRejected, Network, ProbeError, Stream, family_of
 from .session import Cancelled, ProbeOutcome, ProbeSession, connect_tcp, vpn_failure
 
 SSTP_PATH = "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/"
@@ -256,7 +256,7 @@ def ask(connection: TlsConnection, request: str, timeout: float,
 
 def probe_sstp(net: Network, address: str, port: int, timeout: float, session: ProbeSession,
                server_name: str | None = None) -> ProbeOutcome:
-    host = server_name or (f"[{address}]" if ":" in address else address)
+    host = server_name or (f"[{address}]" if family_of(address) == "ipv6" else address)
     connection = establish_tls(net, address, port, timeout, session, server_name)
     if isinstance(connection, ProbeOutcome):
         return connection
