@@ -134,10 +134,10 @@ class Banner(QFrame):
         self.setFixedHeight(self.fixed_height())
 
     def fixed_height(self) -> int:
-        """Room for a two-line headline, the context line and seven lines of summary and advice."""
+        """Room for a two-line headline, the context line and eight lines of summary and advice."""
         body = self.fontMetrics().lineSpacing()
         head = self.headline.fontMetrics().lineSpacing()
-        return 14 + 2 * head + 4 + body + 2 + 7 * body + 3 * 4 + 14 + 4
+        return 14 + 2 * head + 4 + body + 2 + 8 * body + 3 * 4 + 14 + 4
 
     # -- states ------------------------------------------------------------------------------
     def show_message(self, headline: str, summary: str, advice: str = "", context: str = "",
