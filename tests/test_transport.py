@@ -338,3 +338,32 @@ def test_a_dual_stack_host_whose_ipv6_attempt_breaks_is_internal_error_not_a_van
     assert [a.family for a in check.attempts] == ["ipv4", "ipv6"]
     assert (check.light, check.cause, check.where) == ("grey", "internal_error", "unknown")
     assert "ValueError" in check.steps[-1].detail
+
+
+def test_a_vpn_probe_step_stays_within_the_timeout_however_often_it_asks(ca: trustme.CA) -> None:
+    """An SSL VPN port whose TLS works but which never answers: the SSTP probe asks, connects
+    again and asks as AnyConnect, all inside one probe step of at most the timeout."""
+    from smtpdiag.probe.vpn import probe_vpn
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(ctx)
+
+    def silent_tls(conn: socket.socket) -> None:
+        with ctx.wrap_socket(conn, server_side=True) as tls:
+            tls.settimeout(3)
+            try:
+                tls.recv(4096)
+                time.sleep(3)
+            except OSError:
+                pass
+
+    timeout = 1.0
+    with HostileServer(silent_tls) as server:
+        t = time.monotonic()
+        steps, _transcript = probe_vpn(TrustingNetwork(ca.cert_pem.bytes().decode()), "127.0.0.1", "sstp",
+                                       server.port, timeout, threading.Event())
+        total = time.monotonic() - t
+    assert [s.step for s in steps] == ["connect", "probe"]
+    assert steps[-1].failure == "no_answer"
+    assert max(s.ms for s in steps) <= timeout * 1000 + 150, steps
+    assert total < len(steps) * timeout + 0.3

@@ -72,7 +72,7 @@ def probe_vpn(net: Network, address: str, protocol: str, port: int, timeout: flo
     """
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown VPN protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")
-    session = ProbeSession(cancel)
+    session = ProbeSession(cancel, timeout)
     transport = PROTOCOLS[protocol][0].upper()
     session.note(f"probing {protocol} ({transport} {port}) at {address}")
     try:

@@ -79,11 +79,26 @@ def vpn_failure(failure: str) -> str:
 class ProbeSession:
     """The clock, steps and transcript of one VPN probe."""
 
-    def __init__(self, cancel: threading.Event) -> None:
+    def __init__(self, cancel: threading.Event, timeout: float | None = None) -> None:
         self.cancel = cancel
         self._t0 = time.monotonic()
         self.steps: list[Step] = []
         self.transcript: list[TranscriptLine] = []
+        # The probe step's budget: one *timeout* from the start of the probe, or from
+        # the TCP connection when there is one (the connect is a step of its own).
+        # Every wait (a second connection, TLS, a read) ends by it at the latest.
+        self.timeout = timeout
+        self._probe_t0 = self._t0
+        self.deadline = self._t0 + timeout if timeout is not None else None
+
+    def until(self, seconds: float) -> float:
+        """The deadline of a wait of *seconds*, cut at the probe step's budget."""
+        end = time.monotonic() + seconds
+        return min(end, self.deadline) if self.deadline is not None else end
+
+    def left(self, seconds: float) -> float:
+        """*seconds*, or what is left of the probe step's budget if that is less."""
+        return max(0.0, self.until(seconds) - time.monotonic())
 
     # -- clock and records -------------------------------------------------
 
@@ -120,12 +135,16 @@ class ProbeSession:
         """Record a successful TCP connection (a failed one ends the probe instead)."""
         self.steps.append(Step("connect", True, self.ms(), detail))
         self.note(detail)
+        self._probe_t0 = time.monotonic()
+        if self.timeout is not None:
+            self.deadline = self._probe_t0 + self.timeout
 
     def finish(self, outcome: ProbeOutcome) -> tuple[tuple[Step, ...], tuple[TranscriptLine, ...]]:
         """Close the records with the single ``probe`` step carrying *outcome*."""
         self.note(outcome.detail)
         ok = outcome.failure is None
-        self.steps.append(Step("probe", ok, self.ms(), outcome.detail, outcome.failure))
+        self.steps.append(Step("probe", ok, int((time.monotonic() - self._probe_t0) * 1000), outcome.detail,
+                               outcome.failure))
         return tuple(self.steps), tuple(self.transcript)
 
     # -- waiting -----------------------------------------------------------
@@ -140,7 +159,7 @@ class ProbeSession:
         A refusal (ICMP port unreachable) arrives as ProbeError ``refused``.
         """
         try:
-            return channel.recv(time.monotonic() + seconds)
+            return channel.recv(self.until(seconds))
         except ProbeError as exc:
             if exc.failure == "cancelled":
                 raise Cancelled() from None
@@ -152,7 +171,7 @@ class ProbeSession:
 
         A reset after the connection was accepted counts as the server closing it.
         """
-        deadline = time.monotonic() + seconds
+        deadline = self.until(seconds)
         data = b""
         while True:
             try:
@@ -174,7 +193,7 @@ class ProbeSession:
     def send_stream(self, stream: Stream, data: bytes, seconds: float) -> None:
         """Send *data* on a TCP (or TLS) stream within *seconds* (small payloads only)."""
         try:
-            stream.send(data, time.monotonic() + max(seconds, SLICE))
+            stream.send(data, self.until(max(seconds, SLICE)))
         except ProbeError as exc:
             if exc.failure == "cancelled":
                 raise Cancelled() from None
@@ -201,7 +220,11 @@ def connect_tcp(net: Network, address: str, port: int, timeout: float,
     *record_step* is false, for a probe's second connection), notes either way.
     """
     session.note(f"connecting to {hostport(address, port)} (TCP)")
+    if not record_step:  # a probe's second connection: within the probe step's budget
+        timeout = session.left(timeout)
     try:
+        if timeout <= 0:
+            raise ProbeError("timeout", "no time left in this step for another connection")
         stream = net.open_stream(address, port, timeout, session.cancel)
     except ProbeError as exc:
         if exc.failure == "cancelled":

@@ -24,7 +24,6 @@ but the fixed probe requests is ever sent over it.
 from __future__ import annotations
 
 import ssl
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -177,7 +176,7 @@ def open_tls(net: Network, address: str, port: int, timeout: float, session: Pro
         return stream
     session.note(f"TLS handshake (server name {server_name or address})")
     try:
-        stream.start_tls(context, server_name or address, time.monotonic() + timeout)
+        stream.start_tls(context, server_name or address, session.until(timeout))
     except CertificateRejected:
         stream.close()
         raise
