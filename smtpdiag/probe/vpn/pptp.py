@@ -148,8 +148,9 @@ def _say_goodbye(sock: Stream, session: ProbeSession) -> None:
     session.sent(stop)
     try:
         session.send_stream(sock, stop, 1.0)
-    except ProbeError:
-        session.note("the server had already closed the connection")
+    except ProbeError as exc:
+        session.note("the server had already closed the connection" if exc.failure in ("reset", "eof")
+                     else f"no goodbye sent: {exc.detail}")
 
 
 def _no_reply(data: bytes, closed: bool, timeout: float, why: str) -> ProbeOutcome:
