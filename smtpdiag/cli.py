@@ -247,6 +247,7 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
     if any(a == "--timeout" or a.startswith("--timeout=") for a in argv):
         _say_connect_budget(args.timeout)  # the demo's own default needs no note
     from .engine import Diagnosis
+    from .interrupts import ctrl_c_sets
     from .report.model import report_of
 
     as_list = args.format == "json" and len(names) > 1
@@ -259,13 +260,18 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
             diagnosis = Diagnosis(config, network=sim.network)
             try:
                 # Waiting in slices, not in one blocking wait: a Windows console
-                # delivers Ctrl+C only when the main thread runs Python code.
-                diagnosis.start()
-                result = None
-                while result is None:
-                    result = diagnosis.wait(0.2)
+                # delivers Ctrl+C only when the main thread runs Python code.  Ctrl+C
+                # only sets a flag here (see cmd_check).
+                with ctrl_c_sets() as interrupted:
+                    diagnosis.start()
+                    result = None
+                    while result is None:
+                        if interrupted.is_set():
+                            raise KeyboardInterrupt
+                        result = diagnosis.wait(0.2)
             except KeyboardInterrupt:
                 diagnosis.cancel()
+                say(_("Interrupted."))
                 return EXIT_INTERRUPTED
             report = report_of(result)
             if sim.mail_accounts():

@@ -70,9 +70,16 @@ def plain(text: object) -> str:
     return _CANDIDATES_MULTI.sub(_visible, _text(text))
 
 
-def one_line(text: object) -> str:
-    """*text* safe to show where one line is expected: also ``\\n`` and tabs as escapes."""
-    return _CANDIDATES_ONE.sub(_visible, _text(text))
+def one_line(text: object, limit: int | None = None) -> str:
+    """*text* safe to show where one line is expected: also ``\\n`` and tabs as escapes.
+
+    With *limit*, at most that many characters (cut with "…"): a label or a table row
+    laid out with 60,000 characters would stall the window for seconds."""
+    s = _text(text)
+    if limit is not None and len(s) > limit:
+        s = s[:limit]
+        return _CANDIDATES_ONE.sub(_visible, s)[:limit] + "…"
+    return _CANDIDATES_ONE.sub(_visible, s)
 
 
 def file_name(path: object) -> str:

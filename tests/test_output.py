@@ -296,3 +296,16 @@ def test_ctrl_c_at_any_moment_is_exit_130_without_traceback(silent_port: int, de
     assert proc.returncode == 130, (proc.returncode, err)
     assert err.strip() == b"Interrupted."
     assert out == b""
+
+
+@posix_only
+def test_ctrl_c_during_demo_text_is_exit_130_without_traceback() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "smtpdiag", "demo", "--text"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, cwd=ROOT,
+                            env=dict(os.environ, LANGUAGE="en"))
+    assert proc.stdout is not None
+    proc.stdout.read(1)  # the first scenario's report is coming: the demo is running
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert err.strip().endswith(b"Interrupted.") and b"Traceback" not in err

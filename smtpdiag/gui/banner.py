@@ -26,6 +26,8 @@ from ..report.words import report_headline
 from ..textsafe import one_line
 from . import lights
 
+SHOWN_LIMIT = 1500  # characters in a banner line; a saved report may hold far longer texts
+
 
 class LightLabel(QLabel):
     """A light (or the app icon), painted from SVG so it is crisp at any scale."""
@@ -191,7 +193,7 @@ class Banner(QFrame):
     def _set_texts(self, headline: str, context: str, summary: str, advice: str) -> None:
         # Plain-text labels, and every value through the one neutraliser: a report's
         # summary or a file name may hold bidi overrides or line breaks.
-        headline, context, summary, advice = (one_line(x) for x in (headline, context, summary, advice))
+        headline, context, summary, advice = (one_line(x, SHOWN_LIMIT) for x in (headline, context, summary, advice))
         self.headline.setText(headline)
         for label, value in ((self.context, context), (self.summary, summary), (self.advice, advice)):
             label.setText(value)

@@ -12,16 +12,27 @@ coloured by hand: the widgets follow the system palette.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QPlainTextEdit, QTabWidget, QTextBrowser, QWidget
 
 from ..causes import CAUSES, where_word
 from ..i18n import _
 from ..records import Check, Step
-from ..report.html import esc as escape
 from ..report.model import transcript_lines
+from ..textsafe import one_line
 from . import lights
 from .results import connection_words, status_word
+
+# Longer fields are cut (with "…") in this pane: Qt lays out a 60,000-character word for
+# seconds.  A saved report keeps them whole.
+DETAIL_TEXT_LIMIT = 4000
+
+
+def escape(text: object) -> str:
+    """*text* for the pane's HTML: one line, escapes visible, at most DETAIL_TEXT_LIMIT."""
+    return html.escape(one_line(text, DETAIL_TEXT_LIMIT), quote=True)
 
 
 def _row(*cells: str, header: bool = False) -> str:

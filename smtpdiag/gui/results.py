@@ -46,6 +46,8 @@ from ..report.model import MODE_WORDS, Report, with_words
 from ..textsafe import one_line
 from . import lights
 
+ROW_TEXT_LIMIT = 600  # characters per cell; the details pane shows everything
+
 SecondLineRole = Qt.ItemDataRole.UserRole + 1
 CheckRole = Qt.ItemDataRole.UserRole + 2
 LightRole = Qt.ItemDataRole.UserRole + 3  # green/amber/red/grey/waiting
@@ -297,7 +299,7 @@ class ResultsModel(QAbstractTableModel):
             cells[(COL_MEANING, Qt.ItemDataRole.FontRole)] = font
         for key, value in cells.items():
             if isinstance(value, str):  # host names, words and codes may come from a report file
-                value = one_line(value)
+                value = one_line(value, ROW_TEXT_LIMIT)
                 # A tool tip that looks like HTML is shown as HTML: make it HTML, escaped.
                 cells[key] = f"<qt>{html.escape(value)}</qt>" if key[1] == tooltip else value
         for col in range(len(HEADERS)):

@@ -510,7 +510,7 @@ class MainWindow(QMainWindow):
     def set_title(self, text: str) -> None:
         """The window title: the checked server or the report file; in practice mode always
         "Practice mode", whichever situation runs (the title never flips between names)."""
-        self.setWindowTitle(_("Practice mode") if self.mode == "demo" else one_line(text))
+        self.setWindowTitle(_("Practice mode") if self.mode == "demo" else one_line(text, 200))
 
     @Slot(int)
     def _scenario_changed(self, index: int) -> None:
