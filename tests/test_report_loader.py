@@ -393,3 +393,18 @@ def test_a_broken_app_or_environment_is_replaced_and_marked() -> None:
     assert loaded.partial and "app/name" in loaded.partial_note()
     assert loaded.report.app == {"name": "smtpdiag", "version": "?"} and loaded.report.environment == {}
     assert len(loaded.report.checks) == len(doc["checks"])
+
+
+@pytest.mark.parametrize("record, definition", [
+    ("TranscriptLine", "transcript_line"), ("Step", "step"), ("CertInfo", "certificate"), ("TlsInfo", "tls"),
+    ("Attempt", "attempt"), ("Check", "check")])
+def test_every_record_field_is_in_the_schema(record: str, definition: str) -> None:
+    """The loader checks each field's type only if the schema names it: a new record field
+    must be described there too (a dict in TranscriptLine.conn once crashed the text view)."""
+    import dataclasses
+
+    from smtpdiag import records
+
+    schema = json.loads(DOCS_SCHEMA.read_text(encoding="utf-8"))
+    fields = {f.name for f in dataclasses.fields(getattr(records, record))}
+    assert fields <= set(schema["$defs"][definition]["properties"]), fields - set(schema["$defs"][definition]["properties"])
