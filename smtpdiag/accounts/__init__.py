@@ -16,6 +16,8 @@ writes, sends, or reads a password.  Qt-free; imported only when needed, so
     outlook.py      classic Outlook (registry values; `reg export` text)
     apple_mail.py   Apple Mail (Accounts.plist)
     settings.py     verdict and fix per account from a finished run; the program's own labels
+    run.py          the faces' glue: read (never raises), add exact settings to a run, fill mail_programs
+    text.py         ``smtpdiag accounts`` as text and JSON
 """
 
 from __future__ import annotations
