@@ -311,9 +311,12 @@ class Diagnosis:
         targets = [chk.with_(host=found.host) for chk in waiting]
         extra = [Check(check_id("target", found.host, p.port), "smtp", "target", found.host, p.port, p.mode,
                        cause="", light="grey", where="unknown") for p in ports[len(c.ports):]]
-        self.config = dataclasses.replace(c, host=found.host, ports=tuple(ports))
-        extra += account_checks(self.config, found.host)
+        found_config = dataclasses.replace(c, host=found.host, ports=tuple(ports))
+        extra += account_checks(found_config, found.host)
         with self._lock:
+            # The config is frozen: a thread that took `c = self.config` keeps a consistent
+            # one; the plan and the config change together, under the lock.
+            self.config = found_config
             rest = [chk for chk in self._planned if chk not in waiting and chk.kind != "dns"]
             self._planned = [self._planned[0], *targets, *extra, *rest]  # the discovery row stays first
             planned = tuple(self._planned)
@@ -402,8 +405,9 @@ class Diagnosis:
 
     def _controls_for(self, port: int, mode: str | None = None) -> list[Check]:
         """The reference servers' finished checks on *port*, once all of them are done."""
-        wanted = [c.id for c in self._planned if c.role == "control" and c.port == port
-                  and (mode is None or c.mode == mode)]
+        with self._lock:  # the discovery thread may replace the plan
+            wanted = [c.id for c in self._planned if c.role == "control" and c.port == port
+                      and (mode is None or c.mode == mode)]
         while not self.cancel_event.is_set():
             with self._lock:
                 if all(i in self._results for i in wanted):
