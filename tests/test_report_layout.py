@@ -77,3 +77,13 @@ def test_html_report_has_the_same_order_and_blocks(report: Report) -> None:
     assert "class=\"compact\"" in control
     assert "What to do" not in control and "where:" not in control
     assert "smtp.reference-one.test: same." in control or "works" in control
+
+
+def test_last_step_passed_stops_at_the_first_failure() -> None:
+    from smtpdiag.records import Attempt, Step
+    from smtpdiag.report.layout import last_passed
+
+    steps = (Step("resolve", True, 0), Step("connect", True, 1), Step("greeting", True, 1), Step("ehlo", True, 1),
+             Step("starttls", False, 1, "", "stripped"), Step("tls", True, 1), Step("ehlo_tls", True, 1))
+    assert last_passed(Attempt("ipv4", "192.0.2.10", steps)) == "ehlo"
+    assert last_passed(Attempt("ipv4", "192.0.2.10", (Step("connect", False, 1, "", "timeout"),))) == "-"

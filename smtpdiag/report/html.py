@@ -247,6 +247,7 @@ line-height:1.4;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-all
 .cert{border-left:3px solid var(--line);padding-left:.7rem;margin:.5rem 0}
 .cert dl.meta{font-size:.85rem}
 footer{margin-top:2rem;font-size:.85rem;color:var(--muted)}
+table.overview td:last-child{white-space:nowrap}
 @media (max-width:600px){body{padding:.6rem;font-size:15px}h1{font-size:1.3rem}
 dl.meta{grid-template-columns:1fr}dl.meta dt{margin-top:.3rem}
 table.steps th.ms,table.steps td.num{display:none}

@@ -46,10 +46,14 @@ def _family(attempt: Attempt) -> str:
 
 
 def last_passed(attempt: Attempt) -> str:
-    passed = [s for s in attempt.steps if s.ok]
-    if not passed:
-        return "-"
-    return max(passed, key=lambda s: _LEVEL.get(s.step, -1)).step
+    """The last step that passed before the first one that failed (in step order)."""
+    last = "-"
+    for s in sorted(attempt.steps, key=lambda s: _LEVEL.get(s.step, len(_LEVEL))):
+        if s.ok:
+            last = s.step
+        elif s.failure != "not_tried":
+            break
+    return last
 
 
 def attempt_result(check: Check, attempt: Attempt) -> tuple[str, str]:
