@@ -309,9 +309,8 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ("tls_intercepted", "local"): (
         N_("Your security program {product} checks your encrypted mail: it opens the connection to "
            "look inside, then encrypts it again itself."),
-        N_("Mail can still be sent. If your mail program warns about a certificate, turn off mail "
-           "scanning (\"mail shield\", \"SSL scanning\") in your security program {product}, or add an "
-           "exception for your mail program."),
+        N_("If your mail program warns about a certificate, turn off mail scanning (\"mail shield\", "
+           "\"SSL scanning\") in your security program {product}, or add an exception for your mail program."),
     ),
     ("tls_intercepted", "*"): (
         N_("A device on your network ({product}) checks your encrypted mail: it opens the connection "

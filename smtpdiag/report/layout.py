@@ -97,7 +97,10 @@ def _local_addresses(checks: Sequence[Check]) -> list[str]:
     for c in checks:
         for a in c.attempts or ():
             for line in a.transcript:
-                m = re.match(r"^(?:EHLO|HELO) \[(?:IPv6:)?([0-9A-Fa-f:.]+)\]$", line.text) if line.dir == "send" else None
+                if line.dir == "send":
+                    m = re.match(r"^(?:EHLO|HELO) \[(?:IPv6:)?([0-9A-Fa-f:.]+)\]$", line.text)
+                else:
+                    m = re.match(r"^connection \d+ opened to \S+ from (\S+)$", line.text) if line.dir == "note" else None
                 if m and m.group(1) not in found:
                     found.append(m.group(1))
     return found
