@@ -253,42 +253,43 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
     as_list = args.format == "json" and len(names) > 1
     if as_list:
         emit("[\n")  # several reports: one JSON array, written as they finish
-    for index, name in enumerate(names):
-        sc = SCENARIOS[name]
-        with start_scenario(name) as sim:
-            config = sim.demo_config(timeout=args.timeout)
-            diagnosis = Diagnosis(config, network=sim.network)
-            try:
+    # Ctrl+C only sets a flag for the whole demo (see cmd_check): a KeyboardInterrupt raised
+    # while a simulated server's event loop is being made would leave a half-built loop.
+    with ctrl_c_sets() as interrupted:
+        for index, name in enumerate(names):
+            sc = SCENARIOS[name]
+            with start_scenario(name) as sim:
+                config = sim.demo_config(timeout=args.timeout)
+                diagnosis = Diagnosis(config, network=sim.network)
                 # Waiting in slices, not in one blocking wait: a Windows console
-                # delivers Ctrl+C only when the main thread runs Python code.  Ctrl+C
-                # only sets a flag here (see cmd_check).
-                with ctrl_c_sets() as interrupted:
-                    diagnosis.start()
-                    result = None
-                    while result is None:
-                        if interrupted.is_set():
-                            raise KeyboardInterrupt
-                        result = diagnosis.wait(0.2)
-            except KeyboardInterrupt:
-                diagnosis.cancel()
+                # delivers Ctrl+C only when the main thread runs Python code.
+                diagnosis.start()
+                result = None
+                while result is None and not interrupted.is_set():
+                    result = diagnosis.wait(0.2)
+                if result is None:
+                    diagnosis.cancel()
+                    say(_("Interrupted."))
+                    return EXIT_INTERRUPTED
+                report = report_of(result)
+                if sim.mail_accounts():
+                    from .accounts.run import attach
+
+                    attach(report, sim.mail_accounts())
+            _log(report)
+            if args.format == "text":
+                # TRANSLATORS: heading of a practice scenario: "=== Scenario: name - title ===".
+                label, title, description = _("Scenario"), _(sc.title), _(sc.description)
+                header = f"=== {label}: {name} - {title} ===\n{description}\n\n"
+                out = header + render(report, "text") + "\n"
+            elif as_list:
+                out = ("," if index else "") + render(report, "json")
+            else:
+                out = render(report, args.format)
+            emit(out)
+            if interrupted.is_set():
                 say(_("Interrupted."))
                 return EXIT_INTERRUPTED
-            report = report_of(result)
-            if sim.mail_accounts():
-                from .accounts.run import attach
-
-                attach(report, sim.mail_accounts())
-        _log(report)
-        if args.format == "text":
-            # TRANSLATORS: heading of a practice scenario: "=== Scenario: name - title ===".
-            label, title, description = _("Scenario"), _(sc.title), _(sc.description)
-            header = f"=== {label}: {name} - {title} ===\n{description}\n\n"
-            out = header + render(report, "text") + "\n"
-        elif as_list:
-            out = ("," if index else "") + render(report, "json")
-        else:
-            out = render(report, args.format)
-        emit(out)
     if as_list:
         emit("]\n")
     return 0

@@ -141,3 +141,14 @@ def test_the_display_copy_of_a_clean_report_is_the_same_report() -> None:
     clean = rich_report()
     del clean.checks[2]  # its greeting is hostile on purpose
     assert for_display(clean).to_json() == clean.to_json()
+
+
+def test_mail_program_settings_cannot_forge_lines_of_smtpdiag_accounts() -> None:
+    from smtpdiag.accounts.model import Found, MailAccount
+    from smtpdiag.accounts.text import render_text as accounts_text
+
+    hostile = MailAccount("thunderbird", "a@example.com\nNothing was found.", "smtp.example.com\n\x1b]0;x\x07", 587,
+                          "starttls", user="\u202eeve", profile="p\r\nTo test one of these servers: smtpdiag check evil")
+    text = accounts_text(Found((hostile,)))
+    assert not raw_unsafe(text)
+    assert not [line for line in text.split("\n") if line.startswith(("Nothing was found", "To test one of these servers: smtpdiag check evil"))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..i18n import N_, _
-from ..textsafe import plain
+from ..textsafe import one_line
 from .model import Found, MailAccount, ProgramNote, program_name
 
 MODE_WORDS = {"implicit": N_("SSL/TLS"), "starttls": N_("STARTTLS"), "none": N_("no encryption")}
@@ -67,7 +67,8 @@ def render_text(found: Found) -> str:
     if found.accounts:
         lines.append(_("To test one of these servers: smtpdiag check SERVER"))
     lines.append("")
-    return "\n".join(plain(line) for line in lines)
+    # Each entry is one line: a line break inside a setting read from a profile is shown as \x0a.
+    return "\n".join(one_line(line) for line in lines)
 
 
 def render_json(found: Found) -> str:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import html
 import weakref
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,7 @@ from ..config import RunConfig
 from ..i18n import _
 from ..report import mail_programs as words
 from ..report.model import Report
-from ..textsafe import plain
+from ..textsafe import one_line
 from . import lights
 
 if TYPE_CHECKING:
@@ -73,10 +74,10 @@ class AccountTargets(QWidget):
             if key in seen or len(self.buttons) >= MAX_TARGETS:
                 continue
             seen.add(key)
-            button = QPushButton(plain(account.label()), self)
+            button = QPushButton(one_line(account.label(), 200), self)
             button.setCursor(Qt.CursorShape.PointingHandCursor)
-            tip = _("Check {host}, the outgoing server set for this account").format(host=plain(account.host))
-            button.setToolTip(tip)
+            tip = _("Check {host}, the outgoing server set for this account").format(host=one_line(account.host, 300))
+            button.setToolTip(f"<qt>{html.escape(tip)}</qt>")  # a tip that looks like HTML would be HTML
             button.setAccessibleDescription(tip)
             button.clicked.connect(lambda _checked=False, host=account.host: self.chosen.emit(host))
             row, column = divmod(len(self.buttons), PER_ROW)
@@ -130,8 +131,8 @@ class MailProgramsPanel(QFrame):
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             first = f"{words.who(entry)}: {words.setting(entry)}"
             second = f"{words.verdict_word(entry)} — {entry.get('fix', '')}"
-            text.setText(plain(first) + "\n" + plain(second))
-            row.setAccessibleName(plain(f"{lights.word(light)}. {first}. {second}"))
+            text.setText(one_line(first, 600) + "\n" + one_line(second, 1500))
+            row.setAccessibleName(one_line(f"{lights.word(light)}. {first}. {second}", 2000))
             layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
             layout.addWidget(text, 1)
             self._layout.addWidget(row)
