@@ -63,6 +63,20 @@ class LightLabel(QLabel):
         painter.end()
 
 
+class _TextColumn(QWidget):
+    """The banner's text: as tall as its wrapped lines need at its real width.
+
+    Word-wrapped labels report a minimum height as if they had to wrap one word per
+    line; the scroll area would then always scroll.  This column asks for the height
+    its text needs at the width it has."""
+
+    def minimumSizeHint(self) -> QSize:
+        layout = self.layout()
+        if layout is None or not layout.hasHeightForWidth():
+            return super().minimumSizeHint()
+        return QSize(0, layout.totalHeightForWidth(max(1, self.width())))
+
+
 class Banner(QFrame):
     """Overall light + headline + summary + advice, or progress while running."""
 
@@ -117,7 +131,7 @@ class Banner(QFrame):
         # The header keeps one height in every state (idle, running, result, error): the
         # text column scrolls in the rare case it needs more room than that.
         text.addStretch(1)
-        column = QWidget()
+        column = _TextColumn()
         column.setLayout(text)
         column.setAutoFillBackground(False)
         self.text_area = QScrollArea(self)
