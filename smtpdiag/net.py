@@ -155,6 +155,7 @@ class Stream:
         leave: ``wrap_socket`` itself reads to learn why a cut socket has no
         peer) is ``reset`` / ``eof``, never an exception that escapes.
         """
+        self._raise_if_cut()
         try:
             tls_sock = context.wrap_socket(self.sock, server_hostname=server_hostname,
                                            do_handshake_on_connect=False)
@@ -175,6 +176,29 @@ class Stream:
                 continue
             except (OSError, ssl.SSLError) as exc:
                 raise self._mapped(exc) from None
+
+    def _raise_if_cut(self) -> None:
+        """A connection already cut (reset or closed) before the handshake: say how here.
+        ``wrap_socket`` would find out too, but it raises after taking the socket over,
+        and the half-made TLS socket it drops is never closed."""
+        try:
+            self.sock.getpeername()
+            return
+        except OSError as exc:
+            if exc.errno != errno.ENOTCONN:
+                raise self._mapped(exc) from None
+        timeout = self.sock.gettimeout()
+        self.sock.settimeout(0)
+        try:
+            data = self.sock.recv(1, socket.MSG_PEEK)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            raise self._mapped(exc) from None
+        finally:
+            self.sock.settimeout(timeout)
+        if not data:
+            raise ProbeError("eof", "the other side closed the connection")
 
     @property
     def tls_socket(self) -> ssl.SSLSocket | None:

@@ -53,7 +53,7 @@ def test_a_resolver_that_knows_no_name_is_offline_not_a_spelling_mistake() -> No
             code_alone, alone = check(iso, "gmail.com", "--no-control")
         finally:
             server.terminate()
-            server.wait(5)
+            server.communicate(timeout=5)  # waits, and closes its pipes
     assert code == 2
     assert overall(report) == ("red", "offline", "network")
     assert targets(report) == {("red", "offline", "network")}

@@ -225,6 +225,7 @@ def test_a_closed_pipe_is_no_traceback() -> None:
     proc.stdout.read(1)  # the scenario heading is written first... then the reader goes away
     proc.stdout.close()
     err = proc.stderr.read()
+    proc.stderr.close()
     assert proc.wait(60) == 0
     assert b"Traceback" not in err and b"Error" not in err, err
 
