@@ -30,7 +30,7 @@ def render() -> str:
     lines = [
         "# Cause codes",
         "",
-        "Every check ends with exactly one cause code (CONTRACT.md section 3). This page is",
+        "Every check ends with exactly one cause code (docs/contract.md section 3). This page is",
         "generated from `smtpdiag/causes.py` by `scripts/causes_doc.py`; the words are the",
         "English ones customers see (placeholders in braces are filled in per check).",
         "",

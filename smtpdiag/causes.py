@@ -1,4 +1,4 @@
-"""The contract's cause table (CONTRACT.md section 3) and the words people read for each cause.
+"""The contract's cause table (docs/contract.md section 3) and the words people read for each cause.
 
 This is the one place where explanation and advice texts live.  They are keyed
 by cause code and, where the words depend on who is at fault, by ``where``.

@@ -1,4 +1,4 @@
-"""The command line (CONTRACT.md section 1).  Never imports Qt for ``check`` or ``demo --text``.
+"""The command line (docs/contract.md section 1).  Never imports Qt for ``check`` or ``demo --text``.
 
 Exit status: 0 overall green, 1 amber, 2 red, 64 bad input, 130 interrupted.
 """

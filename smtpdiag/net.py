@@ -4,7 +4,7 @@
     └── open_stream()    -> Stream
     Stream               one connection: recv / send with a deadline, start_tls, close;
                          cancel-aware (waits in slices of SLICE seconds)
-    failure_of(exc)      the one error map (CONTRACT.md section 5): every OSError and
+    failure_of(exc)      the one error map (docs/contract.md section 5): every OSError and
                          SSLError any probe meets becomes a failure word here, once
     ProbeError           what the transport raises: ``failure`` + ``detail``
     └── CertificateRejected   the verifier refused the certificate (keeps its error)
@@ -303,7 +303,7 @@ def connect_budget(timeout: float, platform: str = sys.platform) -> float:
     return timeout
 
 
-# -- the one error map (CONTRACT.md section 5) ----------------------------------------
+# -- the one error map (docs/contract.md section 5) ----------------------------------------
 #
 # Each system's own numbers, never this machine's ``errno`` module: the map must
 # give the same answer for a Windows report read on Linux and in tests of every

@@ -328,7 +328,7 @@ def is_offline(checks: Sequence[Check]) -> bool:
     """Whether this computer is offline: it has reference servers, and the target's
     and every reference server's names failed to resolve, or none of their
     addresses had a route.  Without reference servers it cannot be told apart
-    from a wrong name, so it is never offline (CONTRACT.md section 3)."""
+    from a wrong name, so it is never offline (docs/contract.md section 3)."""
     smtp = [c for c in checks if c.kind == "smtp"]
     if not any(c.role == "control" for c in smtp) or not any(c.role == "target" for c in smtp):
         return False

@@ -1,4 +1,4 @@
-"""The one error map (CONTRACT.md section 5): what each system really raises -> failure word.
+"""The one error map (docs/contract.md section 5): what each system really raises -> failure word.
 
 The exceptions below are built as Linux, Windows and macOS raise them (class,
 errno, and on Windows the WSA code in ``winerror`` too), so every system's row

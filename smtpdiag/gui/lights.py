@@ -26,7 +26,7 @@ from ..paths import icons_dir
 
 WAITING = "waiting"
 
-# What each light means for the customer (CONTRACT.md section 2), for the help dialog.
+# What each light means for the customer (docs/contract.md section 2), for the help dialog.
 LIGHT_MEANINGS = {
     "green": N_("Works as a mail program needs it."),
     "amber": N_("Works, but something is wrong or risky: your mail program will warn, "

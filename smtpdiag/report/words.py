@@ -8,7 +8,7 @@ settings to use, and the sentences that tie rows together.
                                target rows name the working alternative, reference
                                rows read as evidence for the target row on their port
 
-The one rule behind all of it (CONTRACT.md section 2): no sentence names a port or
+The one rule behind all of it (docs/contract.md section 2): no sentence names a port or
 setting *to use* unless that port was tested in this run and worked.  The cause texts
 in :mod:`smtpdiag.causes` never name one; the only sentences that do are built here,
 from :func:`working_settings`, with :func:`setting_words`.

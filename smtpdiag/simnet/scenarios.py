@@ -13,7 +13,7 @@ and the customer's network between them and the probe.  It is described by:
   always healthy;
 * ``dns``: the target's name resolves, is unknown, or the resolver fails;
 * ``expected``/``overall``: the verdict the diagnosis should reach (light,
-  cause, where per target port, and overall), from CONTRACT.md section 3.
+  cause, where per target port, and overall), from docs/contract.md section 3.
 
 :func:`start_scenario` builds the world on loopback and returns a
 :class:`RunningScenario`::
