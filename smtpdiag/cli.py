@@ -218,12 +218,16 @@ def _log(report: object) -> None:
 
 
 def cmd_demo_text(argv: Sequence[str]) -> int:
-    p = _Parser(prog="smtpdiag demo --text", description=_("Run the built-in simulated scenarios."))
-    p.add_argument("--text", action="store_true")
-    p.add_argument("scenario", nargs="?", metavar="SCENARIO")
-    p.add_argument("--format", choices=("text", "json", "html"), default="text")
-    p.add_argument("--timeout", type=float, default=2.0)
-    p.add_argument("--lang", metavar="LANG")
+    p = _Parser(prog="smtpdiag demo", usage="smtpdiag demo [--text] [--list] [SCENARIO] [options]",
+                description=_("The built-in simulated scenarios (no internet needed): in the window, "
+                              "or printed with --text."))
+    p.add_argument("--text", action="store_true", help=_("print the report(s) instead of opening the window"))
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help=_("one scenario (see --list); default: all"))
+    p.add_argument("--format", choices=("text", "json", "html"), default="text",
+                   help=_("report format with --text (default: text)"))
+    p.add_argument("--timeout", type=float, default=2.0, metavar="SECONDS",
+                   help=_("limit for each network step (default: 2)"))
+    p.add_argument("--lang", metavar="LANG", help=_("language of the report's words"))
     p.add_argument("--list", action="store_true", help=_("list the scenarios"))
     args = p.parse_args(argv)
     if args.lang:
@@ -382,8 +386,11 @@ def _main(argv: list[str]) -> int:
             return cmd_check(argv[1:])
         if argv[:1] == ["accounts"]:
             return cmd_accounts(argv[1:])
-        if argv[:1] == ["demo"] and ("--text" in argv or "--list" in argv):
+        if argv[:1] == ["demo"] and any(a in ("--text", "--list", "-h", "--help") for a in argv):
             return cmd_demo_text(argv[1:])
+        if argv[:1] == ["view"] and any(a in ("-h", "--help") for a in argv[1:]):
+            emit(_("usage: smtpdiag view REPORT.json") + "\n")
+            return 0
         return window_main(argv)
     except UsageError as exc:
         say(f"smtpdiag: {one_line(exc)}")

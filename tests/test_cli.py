@@ -182,3 +182,11 @@ def test_demo_text_shows_every_light_without_internet() -> None:
     lights = {c["light"] for r in reports for c in r["checks"]}
     assert lights == {"green", "amber", "red", "grey"}
     assert {r["overall"]["light"] for r in reports} >= {"green", "amber", "red"}
+
+
+@pytest.mark.parametrize("command", ["demo", "view"])
+def test_subcommand_help_is_help_not_a_scenario_or_a_file(command: str) -> None:
+    shown = run(command, "--help")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(f"usage: smtpdiag {command}")
+    assert "There is no" not in shown.stdout + shown.stderr
