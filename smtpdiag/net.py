@@ -535,16 +535,13 @@ def run_abandonable(fn: Callable[[], T], timeout: float, cancel: threading.Event
 class Network:
     """Real sockets and the operating system's resolver."""
 
-    # Name servers for DNS record look-ups (:meth:`dns_query`) as (address, port);
-    # None: the system's configuration.  Also a class attribute, so that a
-    # subclass that does not call ``__init__`` (the simulated network) has it.
-    nameservers: tuple[tuple[str, int], ...] | None = None
-
     def __init__(self, nameservers: Sequence[tuple[str, int]] | None = None) -> None:
         """*nameservers* replaces the system's DNS servers for :meth:`dns_query`
         only (tests point it at a loopback server); host names are still
         resolved by the operating system (:meth:`resolve`), as mail programs do."""
-        self.nameservers = (
+        # Name servers for DNS record look-ups (:meth:`dns_query`) as (address, port);
+        # None: the system's configuration.
+        self.nameservers: tuple[tuple[str, int], ...] | None = (
             tuple((str(address), int(port)) for address, port in nameservers)
             if nameservers is not None else None
         )

@@ -56,6 +56,7 @@ class TrustingNetwork(Network):
     """Real sockets, and the test CA trusted as the demo's simnet trusts its own."""
 
     def __init__(self, ca: trustme.CA) -> None:
+        super().__init__()
         self._pem = ca.cert_pem.bytes().decode()
 
     def extra_ca_pem(self) -> str | None:

@@ -78,6 +78,7 @@ class SimNetwork(Network):
     """Names, routes and trust of a simulated world (see the module docstring)."""
 
     def __init__(self, closed_ports: Mapping[Family, Endpoint], ca_pem: str | None = None) -> None:
+        super().__init__()
         self._closed = dict(closed_ports)
         self._ca_pem = ca_pem
         self._hosts: dict[str, list[str]] = {}
