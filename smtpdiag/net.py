@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from .records import Failure
 
@@ -504,32 +504,55 @@ def describe(exc: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
-def run_abandonable(fn: Callable[[], T], timeout: float, cancel: threading.Event | None) -> T:
-    """Run a call that cannot be interrupted (getaddrinfo) in a daemon thread and
-    give up on it after *timeout* or when *cancel* is set (the thread is abandoned)."""
-    box: dict[str, object] = {}
-    done = threading.Event()
+class Abandonable(Generic[T]):
+    """The one way to run a call that cannot be interrupted (getaddrinfo, a DNS query):
+    in a daemon thread of its own, started at once.  The caller waits in short slices
+    (:meth:`wait`) and may give up on it; the thread is then abandoned."""
 
-    def target() -> None:
+    POLL = 0.05
+
+    def __init__(self, fn: Callable[[], T], name: str = "smtpdiag-call") -> None:
+        self._fn = fn
+        self._done = threading.Event()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self.started = time.monotonic()
+        self.ended: float | None = None
+        threading.Thread(target=self._work, daemon=True, name=name).start()
+
+    def _work(self) -> None:
         try:
-            box["value"] = fn()
+            self._value = self._fn()
         except BaseException as exc:  # noqa: BLE001 - handed over to the caller
-            box["error"] = exc
+            self._error = exc
         finally:
-            done.set()
+            self.ended = time.monotonic()
+            self._done.set()
 
-    threading.Thread(target=target, daemon=True, name="smtpdiag-resolve").start()
-    step = 0.05
-    waited = 0.0
-    while not done.wait(step):
-        waited += step
-        if cancel is not None and cancel.is_set():
-            raise ProbeError("cancelled", "cancelled")
-        if waited >= timeout:
-            raise ProbeError("timeout", f"no answer within {timeout:g} s")
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box["value"]  # type: ignore[return-value]
+    def wait(self, deadline: float, cancel: threading.Event | None) -> bool:
+        """Whether the call finished by *deadline*; ``cancelled`` when *cancel* is set
+        while waiting."""
+        while not self._done.wait(min(self.POLL, max(0.0, deadline - time.monotonic()))):
+            if cancel is not None and cancel.is_set():
+                raise ProbeError("cancelled", "cancelled")
+            if time.monotonic() >= deadline:
+                return False
+        return True
+
+    def result(self) -> T:
+        """The call's value, or its exception raised again (after :meth:`wait` said done)."""
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+
+def run_abandonable(fn: Callable[[], T], timeout: float, cancel: threading.Event | None) -> T:
+    """*fn* through :class:`Abandonable`: its value, or ``timeout`` after *timeout*
+    seconds, or ``cancelled``."""
+    call = Abandonable(fn, name="smtpdiag-resolve")
+    if not call.wait(call.started + timeout, cancel):
+        raise ProbeError("timeout", f"no answer within {timeout:g} s")
+    return call.result()
 
 
 class Network:

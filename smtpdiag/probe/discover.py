@@ -59,7 +59,7 @@ from typing import Literal
 
 from ..config import PortSpec
 from ..i18n import _
-from ..net import Network, ProbeError, is_ip_literal
+from ..net import Abandonable, Network, ProbeError, is_ip_literal
 from ..paths import data_dir
 from ..records import Attempt, Check, Step, TranscriptLine
 from ..verdict import classify
@@ -80,7 +80,6 @@ GUESS_PREFIXES = ("smtp", "mail")
 # How long past *timeout* the search still waits for a look-up that should have
 # ended by itself (thread start-up, the polling of an abandonable call).
 GRACE_SECONDS = 0.2
-_POLL_SECONDS = 0.05
 
 # Where a found server came from, for the technical details (not translated, like
 # every step detail).
@@ -243,28 +242,14 @@ class _Cancelled(Exception):
 
 
 class _Lookup:
-    """One look-up, started at once in its own daemon thread."""
+    """One look-up, started at once in its own daemon thread (:class:`~smtpdiag.net.Abandonable`)."""
 
     def __init__(self, question: str, run: Callable[[], list[str]], t0: float) -> None:
         self.question = question
         self.ms = 0  # how long the look-up took
         self.at_ms = 0  # when it ended, from the start of the search
-        self._run, self._t0 = run, t0
-        self._done = threading.Event()
-        self._values: list[str] = []
-        self._error: BaseException | None = None
-        threading.Thread(target=self._work, daemon=True, name="smtpdiag-discover").start()
-
-    def _work(self) -> None:
-        start = time.monotonic()
-        try:
-            self._values = self._run()
-        except BaseException as exc:  # noqa: BLE001 - handed over to the waiting thread
-            self._error = exc
-        finally:
-            end = time.monotonic()
-            self.ms, self.at_ms = _ms(end - start), _ms(end - self._t0)
-            self._done.set()
+        self._t0 = t0
+        self._call = Abandonable(run, name="smtpdiag-discover")
 
     def outcome(self, deadline: float, cancel: threading.Event | None,
                 timeout: float) -> tuple[list[str], ProbeError | None]:
@@ -273,19 +258,21 @@ class _Lookup:
         Raises :class:`_Cancelled` when *cancel* is set while waiting; a bug in
         the look-up (not a :class:`ProbeError`) is raised again here.
         """
-        while not self._done.wait(min(_POLL_SECONDS, max(0.0, deadline - time.monotonic()))):
-            if cancel is not None and cancel.is_set():
-                raise _Cancelled
-            if time.monotonic() >= deadline:
-                self.at_ms = self.ms = _ms(time.monotonic() - self._t0)
-                return [], ProbeError("dns_error", f"{self.question}: no answer within {timeout:g} s")
-        if self._error is None:
-            return self._values, None
-        if isinstance(self._error, ProbeError):
-            if self._error.failure == "cancelled":
-                raise _Cancelled
-            return [], self._error
-        raise self._error
+        try:
+            done = self._call.wait(deadline, cancel)
+        except ProbeError:  # cancelled while waiting
+            raise _Cancelled from None
+        if not done:
+            self.at_ms = self.ms = _ms(time.monotonic() - self._t0)
+            return [], ProbeError("dns_error", f"{self.question}: no answer within {timeout:g} s")
+        ended = self._call.ended or time.monotonic()
+        self.ms, self.at_ms = _ms(ended - self._call.started), _ms(ended - self._t0)
+        try:
+            return self._call.result(), None
+        except ProbeError as exc:
+            if exc.failure == "cancelled":
+                raise _Cancelled from None
+            return [], exc
 
 
 class _Search:
