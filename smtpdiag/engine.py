@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from .causes import CAUSES
 from .config import KNOWN_CONTROL_PORTS, PortSpec, RunConfig, VpnSpec
-from .net import Network, ProbeError, family_of
+from .net import Network, ProbeError, family_of, per_family
 from .probe.login import choose_login, encrypted_and_verified, login_secrets, scrub_after_login
 from .probe.smtp import ProbeSettings, probe_smtp, skipped_auth_step
 from .records import Attempt, Check, Step, TranscriptLine, internal_error_attempt
@@ -173,12 +173,7 @@ class HostResolution:
                 except ProbeError as exc:
                     out[family] = exc
 
-            threads = [threading.Thread(target=one, args=(f,), daemon=True) for f in self._families[1:]]
-            for th in threads:
-                th.start()
-            one(self._families[0])
-            for th in threads:
-                th.join()
+            per_family(self._families, one)
             self.results = {f: out[f] for f in self._families}
         self.ms = int((time.monotonic() - t) * 1000)
         self.done.set()
@@ -469,12 +464,7 @@ class Diagnosis:
             except Exception as exc:  # noqa: BLE001 - recorded, with the traceback in the log
                 out[family] = internal_error_attempt(f"{family} {address}", exc, family, address)
 
-        threads = [threading.Thread(target=guarded, args=(f, by_family[f][0]), daemon=True) for f in families[1:]]
-        for th in threads:
-            th.start()
-        guarded(families[0], by_family[families[0]][0])
-        for th in threads:
-            th.join()
+        per_family(families, lambda family: guarded(family, by_family[family][0]))
         return [out[f] for f in families if f in out]
 
     def _vpn_attempts(self, check: Check) -> list[Attempt]:

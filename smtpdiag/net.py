@@ -546,6 +546,19 @@ class Abandonable(Generic[T]):
         return self._value  # type: ignore[return-value]
 
 
+def per_family(families: Sequence[str], one: Callable[[str], None]) -> None:
+    """The one fan-out over IP families: ``one(family)`` for every family at once (the
+    first in this thread, the others in daemon threads), returning when all are done."""
+    if not families:
+        return
+    threads = [threading.Thread(target=one, args=(f,), daemon=True, name=f"smtpdiag-{f}") for f in families[1:]]
+    for th in threads:
+        th.start()
+    one(families[0])
+    for th in threads:
+        th.join()
+
+
 def run_abandonable(fn: Callable[[], T], timeout: float, cancel: threading.Event | None) -> T:
     """*fn* through :class:`Abandonable`: its value, or ``timeout`` after *timeout*
     seconds, or ``cancelled``."""

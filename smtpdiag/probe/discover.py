@@ -59,7 +59,7 @@ from typing import Literal
 
 from ..config import PortSpec
 from ..i18n import _
-from ..net import Abandonable, Network, ProbeError, is_ip_literal
+from ..net import Abandonable, Network, ProbeError, is_ip_literal, per_family
 from ..paths import data_dir
 from ..records import Attempt, Check, Step, TranscriptLine
 from ..verdict import classify
@@ -458,12 +458,7 @@ def _addresses(net: Network, host: str, families: tuple[str, ...], timeout: floa
         except BaseException as exc:  # noqa: BLE001 - handed over below
             results[family] = exc
 
-    threads = [threading.Thread(target=one, args=(f,), daemon=True) for f in families[1:]]
-    for th in threads:
-        th.start()
-    one(families[0])
-    for th in threads:
-        th.join()
+    per_family(families, one)
     found = [a for f in families for a in _as_list(results.get(f))]
     if found:
         return found
