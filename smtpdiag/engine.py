@@ -552,7 +552,7 @@ class Diagnosis:
             if check.kind == "smtp":
                 check = check.with_(light="red", cause="offline", where="network")
             final.append(check)
-        return dataclasses.replace(result, checks=tuple(final), lookups=None, clock=None)
+        return dataclasses.replace(result, checks=tuple(final))  # what the look-ups found stays
 
     def _finalise(self, check: Check, attempts: list[Attempt], duration_ms: int,
                   controls: list[Check] | None) -> Check:

@@ -80,6 +80,10 @@ def test_names_known_but_no_route_anywhere_is_offline() -> None:
         _code, alone = check(iso, "mail.example.com", "--no-control")
     assert code == 2 and overall(report) == ("red", "offline", "network")
     assert overall(alone) == ("red", "tcp_unreachable", "network")
+    # support staff still see what each name resolved to (the offline verdict keeps the evidence)
+    looked_up = {entry["host"]: entry for entry in report["environment"]["lookups"]}
+    assert "192.0.2.25" in json.dumps(looked_up["mail.example.com"])
+    assert "198.51.100.7" in json.dumps(looked_up["smtp.example.org"])
 
 
 def test_a_program_that_may_not_connect_is_local_blocked() -> None:
