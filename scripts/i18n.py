@@ -30,12 +30,12 @@ def sources() -> list[str]:
 def extract(output: Path = POT) -> None:
     subprocess.run(["xgettext", "--language=Python", "--from-code=UTF-8", "--add-comments=TRANSLATORS",
                     "--package-name=smtpdiag", "--msgid-bugs-address=https://smtpdiag.org/issues",
-                    "--sort-by-file", "-o", str(output), *KEYWORDS, *sources()], check=True, cwd=ROOT)
+                    "--sort-by-file", "--add-location=file", "-o", str(output), *KEYWORDS, *sources()], check=True, cwd=ROOT)
 
 
 def merge() -> None:
     for po in TRANSLATIONS.glob("*/LC_MESSAGES/smtpdiag.po"):
-        subprocess.run(["msgmerge", "--quiet", "--update", "--backup=none", str(po), str(POT)], check=True)
+        subprocess.run(["msgmerge", "--quiet", "--update", "--backup=none", "--add-location=file", str(po), str(POT)], check=True)
 
 
 def _unquote(text: str) -> str:
