@@ -20,19 +20,19 @@ server`` line in ``scutil --nwi``.  Tests feed recorded outputs
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
 
+from .addresses import is_routable
+
 # Interface names of tunnels: utun (Network Extension VPNs, WireGuard, the
 # system's own), ipsec (IKEv2/IPsec configured in System Settings), ppp (L2TP,
 # PPTP), tun/tap (older OpenVPN drivers), gpd (GlobalProtect).
 _TUNNEL_NAME = re.compile(r"^(utun|ipsec|ppp|tun|tap|gpd)\d+$")
 COMMAND_TIMEOUT = 3.0  # seconds for each command
-_UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")
 # Asked of `route get` besides "default": a documentation address (RFC 5737) is
 # covered by the half routes (0/1, 128/1) full-tunnel VPNs put in front of the
 # default route, so it shows where traffic to the internet really goes.
@@ -49,18 +49,7 @@ class MacInterface:
     def routable_addresses(self) -> tuple[str, ...]:
         """Addresses a VPN would give: IPv4 beyond link-local, IPv6 beyond link-local and
         unique-local (fc00::/7, which the system's own tunnels may carry)."""
-        out = []
-        for text in self.addresses:
-            try:
-                ip = ipaddress.ip_address(text.split("%")[0])
-            except ValueError:
-                continue
-            if ip.is_link_local or ip.is_loopback or ip.is_unspecified:
-                continue
-            if ip.version == 6 and ip in _UNIQUE_LOCAL:
-                continue
-            out.append(text)
-        return tuple(out)
+        return tuple(text for text in self.addresses if is_routable(text, unique_local=False))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ reading its routing tables (``/proc/net/route``, ``/proc/net/ipv6_route``).
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import platform as _platform
 import socket
@@ -23,25 +22,15 @@ import subprocess
 import sys
 from collections.abc import Mapping
 
+from .addresses import is_routable
+
 PROBE_ADDRESSES = {"ipv4": ("192.0.2.1", socket.AF_INET), "ipv6": ("2001:db8::1", socket.AF_INET6)}
 PROBE_PORT = 9  # discard; nothing is sent
 
 
 def families_from_sources(sources: Mapping[str, str | None]) -> list[str]:
     """Families whose probe got a usable source address (not link-local, loopback or unset)."""
-    out = []
-    for family in ("ipv4", "ipv6"):
-        text = sources.get(family)
-        if not text:
-            continue
-        try:
-            ip = ipaddress.ip_address(text.split("%")[0])
-        except ValueError:
-            continue
-        if ip.is_link_local or ip.is_loopback or ip.is_unspecified:
-            continue
-        out.append(family)
-    return out
+    return [family for family in ("ipv4", "ipv6") if is_routable(sources.get(family) or "")]
 
 
 def probe_source_addresses() -> dict[str, str | None]:

@@ -31,6 +31,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .addresses import is_routable
+
 # IANA ifType values (ipifcons.h)
 IF_TYPE_ETHERNET_CSMACD = 6
 IF_TYPE_PPP = 23
@@ -78,15 +80,7 @@ class Adapter:
     @property
     def routable_addresses(self) -> tuple[str, ...]:
         """Addresses that are not link-local or loopback (an idle adapter has only those)."""
-        out = []
-        for text in self.addresses:
-            try:
-                ip = ipaddress.ip_address(text.split("%")[0])
-            except ValueError:
-                continue
-            if not (ip.is_link_local or ip.is_loopback or ip.is_unspecified):
-                out.append(text)
-        return tuple(out)
+        return tuple(text for text in self.addresses if is_routable(text))
 
 
 def adapters_from_records(records: Iterable[Mapping[str, Any]]) -> list[Adapter]:
