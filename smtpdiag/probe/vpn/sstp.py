@@ -17,7 +17,7 @@ to port 443 is open), and the detail says that it is not a known SSL VPN.
 
 The handshake verifies the certificate first.  If only the verification
 fails, that is written into the detail and the probe continues over a
-connection made by :func:`unverified_context_for_reachability_only`: nothing
+connection made by :func:`smtpdiag.probe.tls_inspect.look_only_context`: nothing
 but the fixed probe requests is ever sent over it.
 """
 
@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass
 
 from ...net import CertificateRejected, Network, ProbeError, Stream, family_of
+from ..tls_inspect import look_only_context
 from .session import Cancelled, ProbeOutcome, ProbeSession, connect_tcp, vpn_failure
 
 SSTP_PATH = "/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/"
@@ -150,20 +151,6 @@ def verifying_context(net: Network) -> ssl.SSLContext:
     return make_context(None, net.extra_ca_pem())
 
 
-def unverified_context_for_reachability_only() -> ssl.SSLContext:
-    """A TLS context that accepts any certificate.  Reachability probing only.
-
-    Used solely after a verifying handshake failed on the certificate, to learn
-    whether the server speaks SSTP or AnyConnect at all.  Nothing secret ever
-    goes over such a connection: only the fixed probe requests of this module.
-    The certificate problem itself is reported in the probe's detail.
-    """
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
 def open_tls(net: Network, address: str, port: int, timeout: float, session: ProbeSession,
              server_name: str | None, context: ssl.SSLContext,
              record_step: bool = True) -> Stream | ProbeOutcome:
@@ -221,7 +208,7 @@ def establish_tls(net: Network, address: str, port: int, timeout: float,
                 return tls_sock
             return _connection(tls_sock, verified=True, problem=None)
     tls_sock = open_tls(net, address, port, timeout, session, server_name,
-                        unverified_context_for_reachability_only(), record_step)
+                        look_only_context(), record_step)
     if isinstance(tls_sock, ProbeOutcome):
         return tls_sock
     return _connection(tls_sock, verified=False, problem=problem)
