@@ -30,6 +30,7 @@ from smtpdiag.gui.results import (
     COL_OTHERS,
     COL_RESULT,
     LightRole,
+    ResultsModel,
     SecondLineRole,
     step_words,
 )
@@ -757,3 +758,26 @@ def test_a_closed_window_is_freed_at_once_not_by_the_garbage_collector(qapp, set
             assert alive() is None, f"{mode}: something holds the window in a reference cycle"
         finally:
             gc.enable()
+
+
+def test_other_servers_column_compares_the_same_port_and_mode(qtbot):  # type: ignore[no-untyped-def]
+    """A port given in two modes (--port 9:starttls --port 9:implicit) has two rows; each is
+    compared with the reference servers' check of its own mode, not the other one's."""
+    starttls = Check("target-9-starttls", "smtp", "target", "mail.example.com", 9, "starttls")
+    implicit = Check("target-9-implicit", "smtp", "target", "mail.example.com", 9, "implicit")
+    ref_starttls = Check("control1-9-starttls", "smtp", "control", "smtp.example.org", 9, "starttls")
+    ref_implicit = Check("control1-9-implicit", "smtp", "control", "smtp.example.org", 9, "implicit")
+    model = ResultsModel()
+    model.plan([starttls, implicit, ref_starttls, ref_implicit])
+    model.finish_check(ref_starttls.with_(light="green", cause="ok", where="none"))
+    model.finish_check(ref_implicit.with_(light="red", cause="tls_reset", where="unknown"))
+    model.finish_check(starttls.with_(light="green", cause="ok", where="none"))
+    model.finish_check(implicit.with_(light="red", cause="tls_reset", where="network"))
+    model.flush()
+
+    def others(check_id: str) -> str:
+        return str(model.data(model.index(model.row_of(check_id), COL_OTHERS)))
+
+    assert others("target-9-starttls") == "Work"
+    assert others("target-9-implicit") == "Also blocked"
+    assert [c.id for c in model.controls_for(implicit)] == ["control1-9-implicit"]

@@ -190,7 +190,7 @@ class ResultsModel(QAbstractTableModel):
             return
         control.check, control.state = check, "done"
         for i, item in enumerate(self._rows):
-            if item.check.kind == "smtp" and item.check.port == check.port:
+            if item.check.kind == "smtp" and (item.check.port, item.check.mode) == (check.port, check.mode):
                 self._changed(i)
 
     def cancel_unfinished(self) -> int:
@@ -232,10 +232,11 @@ class ResultsModel(QAbstractTableModel):
         return self._rows[row].state if 0 <= row < len(self._rows) else ""
 
     def controls_for(self, check: Check) -> list[Check]:
-        """Finished reference server checks on the same port as *check*."""
+        """Finished reference server checks on the same port and mode as *check*."""
         if check.kind != "smtp":
             return []
-        return [c.check for c in self._controls.values() if c.check.port == check.port and c.state == "done"]
+        return [c.check for c in self._controls.values()
+                if (c.check.port, c.check.mode) == (check.port, check.mode) and c.state == "done"]
 
     def row_of(self, check_id: str) -> int:
         found = self._find(check_id)
@@ -344,7 +345,8 @@ class ResultsModel(QAbstractTableModel):
         check = item.check
         if check.kind != "smtp":
             return "", ""
-        same_port = [c for c in self._controls.values() if c.check.port == check.port]
+        same_port = [c for c in self._controls.values()
+                     if (c.check.port, c.check.mode) == (check.port, check.mode)]
         if not same_port:
             return "", ""
         if any(c.state != "done" for c in same_port):
