@@ -28,7 +28,8 @@ def _selftest() -> int:
     import ssl
 
     import smtpdiag
-    from smtpdiag import i18n, paths, tls
+    from smtpdiag import i18n, paths
+    from smtpdiag.probe import tls
 
     verify = ssl.get_default_verify_paths()
     context = ssl.create_default_context()  # loads OpenSSL's default paths, as truststore does

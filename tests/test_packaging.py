@@ -485,9 +485,10 @@ def test_bundle_check_against_loopback_server(bundle: Path, home: Path, tmp_path
         assert report["overall"]["cause"] == "ok" and report["overall"]["light"] == "green"
         assert [c["cause"] for c in report["checks"]] == ["ok", "ok"]
         assert all(c["tls"]["verified"] for c in report["checks"])
-        # Without the CA the same servers are untrusted: verification is really on.
+        # Without the CA the same servers are untrusted: verification is really on (and an
+        # untrusted certificate is red since the contract of 2026-11-30: exit 2).
         result = run_app(bundle, *check_args(servers), env=env)
-        assert result.returncode == 1, result.stdout + result.stderr
+        assert result.returncode == 2, result.stdout + result.stderr
         assert json.loads(result.stdout)["overall"]["cause"] == "tls_untrusted"
 
 
