@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Generic, Literal, TypeVar
+from typing import Generic, Literal, Self, TypeVar
 
 from .records import Failure
 
@@ -90,7 +90,25 @@ class CertificateRejected(ProbeError):
 SLICE = 0.1
 
 
-class Stream:
+class _Channel:
+    """What a :class:`Stream` and :class:`Datagrams` share: a socket, closed once, quietly."""
+
+    sock: socket.socket
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Stream(_Channel):
     """One connection a probe talks over: TCP, then perhaps TLS on the same socket.
 
     Every wait ends at the caller's *deadline* (a ``time.monotonic()`` value) and
@@ -219,20 +237,9 @@ class Stream:
         except OSError:
             return None
 
-    def close(self) -> None:
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self) -> Stream:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
-class Datagrams:
+class Datagrams(_Channel):
     """A connected UDP socket a probe sends requests over and waits for answers on.
 
     Errors are mapped by :func:`failure_of` with ``udp=True``: an ICMP port
@@ -275,17 +282,6 @@ class Datagrams:
             except OSError as exc:
                 raise ProbeError(failure_of(exc, self.platform, udp=True), describe(exc)) from None
 
-    def close(self) -> None:
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self) -> Datagrams:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 # Windows answers a TCP RST by sending the SYN again (twice, half a second and a
