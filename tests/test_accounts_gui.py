@@ -4,16 +4,13 @@ input box, and after a run one row per account with the same words as the report
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import shiboken6
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from gui_windows import FAST, make_window_fixture, settings_fixture  # noqa: F401 - fixtures
+from PySide6.QtCore import Qt
 
-from smtpdiag.gui.app import configure_application
-from smtpdiag.gui.window import MainWindow
 from smtpdiag.report.model import Report
 from smtpdiag.simnet.scenarios import CONTROLS, TARGET, start_scenario
 
@@ -22,7 +19,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
               pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1:DeprecationWarning")]
 
-FAST = 0.5
 FIX_465 = "In Thunderbird: Account Settings > Outgoing Server (SMTP) > Connection security: SSL/TLS."
 
 
@@ -49,30 +45,13 @@ def fixture_home(home: Path) -> Path:
     return home
 
 
-@pytest.fixture
-def make_window(qtbot, qapp: QApplication, tmp_path: Path,  # type: ignore[no-untyped-def]
-                monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., MainWindow]]:
-    configure_application(qapp)
+@pytest.fixture(autouse=True)
+def home_with_thunderbird(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """This test's logs and a home folder whose Thunderbird uses the demo's mail server."""
     monkeypatch.setenv("SMTPDIAG_LOG_DIR", str(tmp_path / "logs"))
-    monkeypatch.setenv("SMTPDIAG_HOME", str(fixture_home(tmp_path / "home")))
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    windows: list[MainWindow] = []
-
-    def make(mode: str = "main", **kwargs: object) -> MainWindow:
-        window = MainWindow(mode=mode, settings=settings, **kwargs)  # type: ignore[arg-type]
-        qtbot.addWidget(window)
-        window.demo_timeout = FAST
-        window.show()
-        qtbot.waitExposed(window)
-        windows.append(window)
-        return window
-
-    yield make
-    runs = [run for w in windows if shiboken6.isValid(w) for run in w.runner._runs.values()]
-    for w in windows:
-        if shiboken6.isValid(w):
-            w.close()
-    qtbot.waitUntil(lambda: all(r.thread is None or not r.thread.is_alive() for r in runs), timeout=5000)
+    home = fixture_home(tmp_path / "home")
+    monkeypatch.setenv("SMTPDIAG_HOME", str(home))
+    yield home
     from smtpdiag.report.logs import stop_logging
 
     stop_logging()

@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import shiboken6
+from gui_windows import FAST, make_window_fixture, settings_fixture, wait_runs_gone  # noqa: F401 - fixtures
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
@@ -52,17 +52,11 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1:DeprecationWarning"),
 ]
 
-FAST = 0.5  # seconds: the time limit for each step in tests (silent drops wait this long)
 ROLES = (Qt.ItemDataRole.DisplayRole, SecondLineRole, LightRole, Qt.ItemDataRole.AccessibleTextRole,
          Qt.ItemDataRole.ToolTipRole)
 
 
 # -- fixtures ----------------------------------------------------------------------------
-@pytest.fixture
-def settings(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
 @pytest.fixture(autouse=True)
 def private_log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Runs are logged: into this test's folder, never the user's."""
@@ -75,37 +69,9 @@ def private_log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     stop_logging()
 
 
-@pytest.fixture
-def make_window(qtbot, qapp: QApplication, settings: QSettings) -> Iterator[Callable[..., MainWindow]]:  # type: ignore[no-untyped-def]
-    configure_application(qapp)
-    windows: list[MainWindow] = []
-
-    def make(mode: str = "main", **kwargs: object) -> MainWindow:
-        window = MainWindow(mode=mode, settings=settings, **kwargs)  # type: ignore[arg-type]
-        qtbot.addWidget(window)
-        window.demo_timeout = FAST
-        window.show()
-        qtbot.waitExposed(window)
-        windows.append(window)
-        return window
-
-    yield make
-    # pytest-qt closes (and deletes) the windows; first collect their runs, then let
-    # those end before the next test starts (keeps tests independent).
-    runs = [run for window in windows if shiboken6.isValid(window) for run in window.runner._runs.values()]
-    for window in windows:
-        if shiboken6.isValid(window):
-            window.close()
-    _wait_runs_gone(qtbot, runs)
-
-
-def _wait_runs_gone(qtbot, runs: list) -> None:  # type: ignore[no-untyped-def, type-arg]
-    qtbot.waitUntil(lambda: all(r.thread is None or not r.thread.is_alive() for r in runs), timeout=5000)
-
-
 def _wait_threads_gone(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     """Let this window's (cancelled) runs end."""
-    _wait_runs_gone(qtbot, list(window.runner._runs.values()))
+    wait_runs_gone(qtbot, list(window.runner._runs.values()))
 
 
 def type_target(qtbot, window: MainWindow, text: str) -> None:  # type: ignore[no-untyped-def]
