@@ -65,7 +65,7 @@ def bench_carrier_reset(runs: int) -> dict[str, float | str]:
 def bench_mobile_2012(runs: int) -> dict[str, float | str]:
     from smtpdiag.config import PortSpec
     from smtpdiag.report.model import diagnose
-    from smtpdiag.simnet.scenarios import start_scenario
+    from smtpdiag.simnet.world import start_scenario
 
     times: list[float] = []
     verdicts = set()

@@ -1,7 +1,7 @@
 """The one door from the product to the simulated network (``smtpdiag.simnet``).
 
 The faces (``smtpdiag demo``, the window's practice mode) reach the simulated
-world only through these two functions; nothing else in the product imports
+world only through these functions; nothing else in the product imports
 ``smtpdiag.simnet`` (an import-linter contract in pyproject.toml holds it).  Tests
 may use simnet directly.  Importing this module is cheap: the simulated servers
 (aiosmtpd, trustme) load when a scenario starts.
@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .simnet.scenarios import RunningScenario, Scenario
+    from .simnet.scenarios import Scenario
+    from .simnet.world import RunningScenario
 
 
 def scenarios() -> dict[str, Scenario]:
@@ -25,16 +26,14 @@ def scenarios() -> dict[str, Scenario]:
 def start_scenario(name: str) -> RunningScenario:
     """Start scenario *name*'s world; use it as a context manager (``with ... as sim``):
     ``sim.network`` is the network to check on, ``sim.demo_config(timeout=...)`` the run."""
-    from .simnet.scenarios import start_scenario as start
+    from .simnet.world import start_scenario as start
 
     return start(name)
 
 
 def mail_accounts(name: str) -> tuple[Any, ...]:
     """The built-in example mail programs of scenario *name* (issue 15; never the user's own)."""
-    scenario = scenarios().get(name)
-    if scenario is None or not scenario.mail_programs:
-        return ()
-    from .simnet.demo_mail_programs import demo_accounts
+    from .simnet.scenarios import mail_accounts as accounts_of
 
-    return demo_accounts()
+    scenario = scenarios().get(name)
+    return accounts_of(scenario) if scenario is not None else ()

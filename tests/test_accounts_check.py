@@ -23,8 +23,9 @@ from smtpdiag.records import Check
 from smtpdiag.report.html import render_html, render_print_html
 from smtpdiag.report.model import Report, diagnose, render_text
 from smtpdiag.simnet.certs import simulated_ca_pem
-from smtpdiag.simnet.scenarios import TARGET, start_scenario
+from smtpdiag.simnet.scenarios import TARGET
 from smtpdiag.simnet.servers import SimServers, smtp_server
+from smtpdiag.simnet.world import start_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))

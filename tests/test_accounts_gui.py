@@ -12,7 +12,8 @@ from gui_windows import FAST, make_window_fixture, settings_fixture  # noqa: F40
 from PySide6.QtCore import Qt
 
 from smtpdiag.report.model import Report
-from smtpdiag.simnet.scenarios import CONTROLS, TARGET, start_scenario
+from smtpdiag.simnet.scenarios import CONTROLS, TARGET
+from smtpdiag.simnet.world import start_scenario
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

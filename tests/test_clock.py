@@ -16,7 +16,7 @@ from smtpdiag.probe.clock import BadReply, parse_sntp_reply, query_offset, sntp_
 from smtpdiag.report.layout import environment_rows
 from smtpdiag.report.model import diagnose
 from smtpdiag.simnet.network import Endpoint
-from smtpdiag.simnet.scenarios import start_scenario
+from smtpdiag.simnet.world import start_scenario
 
 DAY = 86400
 

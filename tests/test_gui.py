@@ -37,7 +37,8 @@ from smtpdiag.gui.results import (
 from smtpdiag.gui.window import MainWindow
 from smtpdiag.records import Check, Step
 from smtpdiag.report.model import Report
-from smtpdiag.simnet.scenarios import CONTROLS, SCENARIOS, TARGET, start_scenario
+from smtpdiag.simnet.scenarios import CONTROLS, SCENARIOS, TARGET
+from smtpdiag.simnet.world import start_scenario
 from smtpdiag.target import BadInput, parse_port, parse_target
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # read when pytest-qt creates the QApplication

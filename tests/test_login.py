@@ -407,7 +407,8 @@ def test_one_login_on_a_dual_stack_server_decides_the_check() -> None:
     refused login is the account's answer, never 'works over IPv6 only'."""
     import dataclasses
 
-    from smtpdiag.simnet.scenarios import SCENARIOS, start_scenario
+    from smtpdiag.simnet.scenarios import SCENARIOS
+    from smtpdiag.simnet.world import start_scenario
 
     with start_scenario(dataclasses.replace(SCENARIOS["login"], target_ipv6=True)) as sim:
         good = diagnose(sim.config(timeout=3.0), network=sim.network)

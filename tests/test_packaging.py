@@ -533,7 +533,6 @@ def test_bundle_bad_input_is_exit_64_without_traceback(bundle: Path, home: Path)
 @slow
 @pytest.mark.timeout(300)
 def test_bundle_demo_text(bundle: Path, home: Path) -> None:
-    pytest.importorskip("smtpdiag.simnet.scenarios")
     result = run_app(bundle, "demo", "--text", "healthy", env=minimal_env(home))
     assert result.returncode == 0, result.stderr
     assert "healthy" in result.stdout and "ok" in result.stdout
@@ -565,7 +564,6 @@ def write_mo(path: Path, catalog: dict[str, str]) -> None:
 def test_bundle_translations(bundle: Path, home: Path) -> None:
     """The frozen app reads catalogs from its bundle: every shipped language works, and a
     catalog dropped into the bundle's translations folder is picked up by --lang."""
-    pytest.importorskip("smtpdiag.simnet.scenarios")
     env = minimal_env(home)
     facts = selftest(bundle, env)
     translations = Path(facts["resources_dir"]) / "translations"

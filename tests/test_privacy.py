@@ -15,6 +15,8 @@ from smtpdiag.report.html import render_html
 from smtpdiag.report.model import Report, diagnose, render_text, with_words
 from smtpdiag.report.privacy import Anonymiser, anonymise, disclosure
 from smtpdiag.report.support import support_summary
+from smtpdiag.simnet import scenarios
+from smtpdiag.simnet.world import start_scenario
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "docs" / "report.schema.json").read_text())
 
@@ -180,8 +182,7 @@ def test_anonymiser_text_rules() -> None:
 
 @pytest.mark.parametrize("name", ["login", "antivirus-intercept", "ipv6-broken"])
 def test_anonymised_scenario_reports_keep_nothing_private(name: str) -> None:
-    scenarios = pytest.importorskip("smtpdiag.simnet.scenarios", reason="the simulated network is not there yet")
-    with scenarios.start_scenario(name) as sim:
+    with start_scenario(name) as sim:
         report = diagnose(sim.config(timeout=1.5), network=sim.network)
     originals = [scenarios.TARGET, *scenarios.CONTROLS, "example.net", "reference-one", "reference-two"]
     originals += [a for pair in scenarios.ADDRESSES.values() for a in pair]

@@ -11,7 +11,7 @@ import pytest
 from smtpdiag.i18n import set_language
 from smtpdiag.report.html import render_html
 from smtpdiag.report.model import Report, diagnose, render_text
-from smtpdiag.simnet.scenarios import start_scenario
+from smtpdiag.simnet.world import start_scenario
 
 
 @pytest.fixture(scope="module")

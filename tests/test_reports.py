@@ -34,6 +34,7 @@ from smtpdiag.records import Attempt, CertInfo, Check, Step, TlsInfo, Transcript
 from smtpdiag.report.html import PRINT_SHAPES, plain, render_html, render_print_html
 from smtpdiag.report.model import Report, diagnose, render_text, summarise, with_words
 from smtpdiag.report.support import support_summary
+from smtpdiag.simnet.world import start_scenario
 from smtpdiag.verdict import overall
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -188,8 +189,7 @@ def rich_report() -> Report:
 
 
 def scenario_report(name: str) -> Report:
-    scenarios = pytest.importorskip("smtpdiag.simnet.scenarios", reason="the simulated network is not there yet")
-    with scenarios.start_scenario(name) as sim:
+    with start_scenario(name) as sim:
         return diagnose(sim.config(timeout=1.5), network=sim.network)
 
 

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import advice_scan
 import pytest
+from scenario_expectations import EXPECTED
 
 from smtpdiag.engine import CheckFinished, Diagnosis, Finished, Planned, StepRecorded
 from smtpdiag.i18n import current_language, set_language
 from smtpdiag.report.model import Report, diagnose, render_text, report_of, reworded, with_words
-from smtpdiag.simnet.scenarios import SCENARIOS, start_scenario
+from smtpdiag.simnet.scenarios import SCENARIOS
+from smtpdiag.simnet.world import start_scenario
 
 TIMEOUT = 1.5
 
@@ -38,7 +40,7 @@ def assert_advice_only_from_results(report: Report) -> None:
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_scenario_verdicts(name: str) -> None:
-    scenario = SCENARIOS[name]
+    expected = EXPECTED[name]
     events: list[object] = []
     with start_scenario(name) as sim:
         t = time.monotonic()
@@ -46,11 +48,10 @@ def test_scenario_verdicts(name: str) -> None:
         seconds = time.monotonic() - t
         assert sim.errors == []
     got = {c.port: (c.light, c.cause, c.where) for c in report.targets if c.kind == "smtp"}
-    want = {port: (e.light, e.cause, e.where) for port, e in scenario.expected.items()}
+    want = {port: e.verdict for port, e in expected.ports.items()}
     assert got == want
     o = report.overall
-    assert (o["light"], o["cause"], o["where"]) == (scenario.overall.light, scenario.overall.cause,
-                                                    scenario.overall.where)
+    assert (o["light"], o["cause"], o["where"]) == expected.overall.verdict
     # every check says something a person can read, in the words of its cause
     for c in report.checks:
         assert c.explanation and c.advice and "{" not in c.explanation
@@ -64,6 +65,16 @@ def test_scenario_verdicts(name: str) -> None:
     finished = [e for e in events if isinstance(e, CheckFinished)]
     assert len(finished) == len(report.checks)
     assert any(isinstance(e, StepRecorded) for e in events)
+
+
+def test_every_scenario_has_expectations_and_every_expectation_a_scenario() -> None:
+    """tests/scenario_expectations.py and the product's scenarios name the same worlds, and
+    each expectation covers exactly the target ports its scenario checks."""
+    assert set(EXPECTED) == set(SCENARIOS), (
+        f"without expectations: {sorted(set(SCENARIOS) - set(EXPECTED))}; "
+        f"no such scenario: {sorted(set(EXPECTED) - set(SCENARIOS))}")
+    for name, scenario in SCENARIOS.items():
+        assert set(EXPECTED[name].ports) == {p.port for p in scenario.ports}, name
 
 
 def test_cancel_stops_within_half_a_second() -> None:
@@ -161,7 +172,7 @@ def test_every_cause_of_the_contract_is_reproduced_end_to_end() -> None:
     """A new cause cannot be added without a scenario (or a named real-socket test) for it."""
     from smtpdiag.causes import CAUSES
 
-    by_scenario = {e.cause for s in SCENARIOS.values() for e in s.expected.values()}
+    by_scenario = {e.cause for x in EXPECTED.values() for e in x.ports.values()}
     # cause -> (test file, test function) that reproduces it with real sockets
     elsewhere = {
         "auth_failed": ("test_scenarios.py", "test_login_with_the_right_and_a_wrong_password"),

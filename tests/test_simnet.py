@@ -21,6 +21,7 @@ from typing import Self
 
 import pytest
 from cryptography import x509
+from scenario_expectations import EXPECTED
 
 from smtpdiag.net import ProbeError, connect_budget
 from smtpdiag.simnet import certs, raw
@@ -43,7 +44,6 @@ from smtpdiag.simnet.scenarios import (
     DEMO_USER,
     SCENARIOS,
     TARGET,
-    start_scenario,
 )
 from smtpdiag.simnet.servers import (
     SimServers,
@@ -63,6 +63,7 @@ from smtpdiag.simnet.servers import (
     tls_close_server,
 )
 from smtpdiag.simnet.sockets import Endpoint, ipv6_mode
+from smtpdiag.simnet.world import start_scenario
 
 NAMES = ("mail.example.net",)
 NAME = NAMES[0]
@@ -679,7 +680,7 @@ def test_every_scenario_starts_and_stops_quickly_and_cleanly(name: str) -> None:
         config = sim.config(timeout=3.0)
         scenario = sim.scenario
         assert config.host == scenario.target and config.controls == CONTROLS
-        assert {p.port for p in config.ports} == set(scenario.expected)
+        assert {p.port for p in config.ports} == set(EXPECTED[name].ports)
         if scenario.dns == "ok":
             assert sim.network.resolve(config.host, "ipv4", 1.0)
         errors = sim.errors
@@ -696,17 +697,18 @@ def test_every_scenario_starts_and_stops_quickly_and_cleanly(name: str) -> None:
 
 def test_scenario_expectations_follow_the_overall_rule() -> None:
     rank = {"green": 0, "amber": 1, "red": 2}
-    for scenario in SCENARIOS.values():
+    for name, scenario in SCENARIOS.items():
         assert scenario.title and scenario.description
-        deciding = [e for port, e in scenario.expected.items() if port != 25]
-        if scenario.overall.cause.startswith("auth_") and scenario.overall.light == "red":
+        expected = EXPECTED[name]
+        deciding = [e for port, e in expected.ports.items() if port != 25]
+        if expected.overall.cause.startswith("auth_") and expected.overall.light == "red":
             # a refused login makes the overall red with its cause, whatever the ports
-            assert scenario.overall in deciding, scenario.name
+            assert expected.overall in deciding, name
             continue
         best = min(rank[e.light] for e in deciding)
-        assert rank[scenario.overall.light] == best, scenario.name
+        assert rank[expected.overall.light] == best, name
         if best < 2:
-            assert any(e == scenario.overall for e in deciding), scenario.name
+            assert any(e == expected.overall for e in deciding), name
 
 
 def test_mobile_2012_hits_every_server_the_same_way() -> None:

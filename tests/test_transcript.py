@@ -14,7 +14,7 @@ from smtpdiag.net import Network
 from smtpdiag.probe.smtp import ProbeSettings, probe_smtp
 from smtpdiag.records import TranscriptLine
 from smtpdiag.report.model import render_text, report_of
-from smtpdiag.simnet.scenarios import start_scenario
+from smtpdiag.simnet.world import start_scenario
 
 
 def _one_clock(lines: tuple[TranscriptLine, ...]) -> None:

@@ -221,7 +221,7 @@ def test_an_unexpected_exception_is_internal_error_with_its_traceback_in_the_log
 def test_an_out_of_date_certificate_says_which_way_and_when(scenario: str, words: str) -> None:
     import re
 
-    from smtpdiag.simnet.scenarios import start_scenario
+    from smtpdiag.simnet.world import start_scenario
 
     with start_scenario(scenario) as sim:
         report = diagnose(sim.config(timeout=TIMEOUT), network=sim.network)

@@ -6,8 +6,10 @@ Nothing here is a mock.  Real SMTP servers (aiosmtpd) with real certificates
 :class:`smtpdiag.net.Network` that maps made-up names and documentation
 addresses onto those listeners.  Only loopback is ever contacted.
 
-    scenarios   named worlds (healthy, mobile-2012, captive-portal, ...) and
-                start_scenario(name) -> RunningScenario (.network, .config())
+    scenarios   the named worlds as data (healthy, mobile-2012, captive-portal, ...)
+    behaviours  what a world's target server runs on each port
+    world       start_scenario(name) -> RunningScenario (.network, .config()): a
+                scenario built on loopback
     network     SimNetwork: names -> documentation addresses -> loopback endpoints
     servers     SimServers (one event loop thread) and the server specs/factories
     proxy       ProxyRule and the fault proxy (drop, reset, strip, mask, intercept...)
