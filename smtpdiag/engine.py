@@ -2,36 +2,62 @@
 and every VPN protocol, concurrently; report progress; stop at once on cancel.
 
     Diagnosis(config, network, on_event)
-      .start()   starts the work in daemon threads and returns at once
+      .start()   starts the work in the run's pool of worker threads and returns at once
       .cancel()  asks every probe to stop (they notice within ~0.1 s)
       .wait()    -> RunResult once everything finished (or was cancelled)
       .run()     start + wait
+
+The work is tasks in one bounded pool (:mod:`smtpdiag.workers`, at most
+:data:`~smtpdiag.workers.WORKERS` threads): each host's look-up per address family,
+each family's attempt of a check, the discovery of an e-mail domain's server, the one
+login, the clock query.  No task waits for another; what depends on other work starts
+when that work ends:
+
+    start ─> Planned; for each check: look up its host (once per host and family)
+    host's addresses known ─> one attempt per family of each of its checks
+    last attempt of a check ─> its verdict ─> CheckFinished
+        (a target whose cause is "by control": when the reference checks of its port and
+         mode are all done; with --user: every target row after the login)
+    discovery done ─> Planned again if it found more ports; its port checks begin
+    every target SMTP check done ─> the one login (with --user)
+    everything done ─> the result (and the clock query) ─> Finished
+
+Shared state (the plan, the finished checks, the hosts' addresses) is changed under
+one lock; events are made under it and delivered in that order, one at a time.
 
 A RunResult is the checks with their lights, causes and "where" and the overall
 verdict: no words for people and nothing about this computer.  The faces turn it
 into a report (:func:`smtpdiag.report.model.report_of`), which adds the words and
 the environment.
 
-Events (plain values, delivered on worker threads; the window's bridge moves
-them to the GUI thread): :class:`Planned`, :class:`StepRecorded`,
+Events (plain values, delivered on worker threads one at a time, in order; the
+window's bridge moves them to the GUI thread): :class:`Planned`, :class:`StepRecorded`,
 :class:`CheckFinished`, :class:`Finished`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .causes import CAUSES
 from .config import KNOWN_CONTROL_PORTS, PortSpec, RunConfig, VpnSpec
-from .net import Network, ProbeError, family_of, per_family
+from .net import Network, ProbeError, family_of
 from .probe.login import choose_login, encrypted_and_verified, login_secrets, scrub_after_login
 from .probe.smtp import ProbeSettings, probe_smtp, skipped_auth_step
 from .records import Attempt, Check, Step, TranscriptLine, internal_error_attempt
 from .verdict import Overall, classify, is_offline, overall
+from .workers import WORKERS, Pool
+
+if TYPE_CHECKING:
+    from .probe.discover import Discovery
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -125,61 +151,38 @@ def account_checks(config: RunConfig, host: str) -> list[Check]:
     return out
 
 
-class HostResolution:
-    """The addresses of one host per family, resolved once and shared by its checks."""
+def _literal(host: str) -> str | None:
+    """The address when *host* is an IP address literal (nothing to look up)."""
+    import ipaddress
 
-    def __init__(self, net: Network, host: str, timeout: float, cancel: threading.Event,
-                 families: tuple[str, ...]) -> None:
-        self.host = host
-        self.done = threading.Event()
-        self.results: dict[str, list[str] | ProbeError] = {}
-        self.ms = 0
-        self._net, self._timeout, self._cancel, self._families = net, timeout, cancel, families
-        self._lock = threading.Lock()
-        self._started = False
-
-    def literal(self) -> str | None:
-        import ipaddress
-
-        try:
-            return str(ipaddress.ip_address(self.host))
-        except ValueError:
-            return None
-
-    def get(self) -> dict[str, list[str] | ProbeError]:
-        with self._lock:
-            start = not self._started
-            self._started = True
-        if start:
-            self._resolve()
-        else:
-            while not self.done.wait(0.1):
-                if self._cancel.is_set():
-                    return {f: ProbeError("cancelled") for f in self._families}
-        return self.results
-
-    def _resolve(self) -> None:
-        t = time.monotonic()
-        literal = self.literal()
-        if literal:
-            fam = family_of(literal)
-            self.results = {fam: [literal]}
-        else:
-            out: dict[str, list[str] | ProbeError] = {}
-
-            def one(family: str) -> None:
-                try:
-                    out[family] = self._net.resolve(self.host, family, self._timeout, self._cancel)
-                except ProbeError as exc:
-                    out[family] = exc
-
-            per_family(self._families, one)
-            self.results = {f: out[f] for f in self._families}
-        self.ms = int((time.monotonic() - t) * 1000)
-        self.done.set()
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
 
 
-def _resolve_failure(res: dict[str, list[str] | ProbeError]) -> ProbeError | None:
+class _Host:
+    """One host's addresses per family, looked up once (one task per family) and shared
+    by its checks.  Read and changed under the run's lock only."""
+
+    def __init__(self, name: str, families: tuple[str, ...]) -> None:
+        self.name = name
+        self.literal = _literal(name)
+        self.t0 = time.monotonic()
+        self.ms = 0  # how long the look-ups took, once all are done
+        self.families = families
+        self.results: dict[str, list[str] | BaseException] = {}  # addresses, a ProbeError, or a bug
+        self.waiting: list[Check] = []  # checks to start once every family is known
+        if self.literal:
+            self.families = (family_of(self.literal),)
+            self.results = {self.families[0]: [self.literal]}
+
+    @property
+    def done(self) -> bool:
+        return len(self.results) == len(self.families)
+
+
+def _resolve_failure(res: dict[str, list[str] | BaseException]) -> ProbeError | None:
     """The DNS failure for a host none of whose families has an address."""
     errors = [v for v in res.values() if isinstance(v, ProbeError)]
     if len(errors) < len(res):
@@ -194,25 +197,37 @@ def _resolve_failure(res: dict[str, list[str] | ProbeError]) -> ProbeError | Non
 
 
 class Diagnosis:
+    """One run.  Its work is tasks in one bounded pool (:mod:`smtpdiag.workers`): a
+    host's look-up per family, one family's attempt of a check, the discovery, the one
+    login, the clock query.  No task waits for another: what depends on other work
+    starts when that work ends (see :meth:`_advance` and the ``_after_*`` methods)."""
+
     def __init__(self, config: RunConfig, network: Network | None = None,
-                 on_event: Callable[[Event], None] | None = None) -> None:
-        self.config = config
+                 on_event: Callable[[Event], None] | None = None, workers: int = WORKERS) -> None:
+        self.config = config  # as run: replaced (under the lock) when discovery finds the server
+        self._given = config  # as given: never replaced; the tasks read their settings here
         self.net = network or Network()
         self.on_event = on_event or (lambda e: None)
         self.cancel_event = threading.Event()
         self.started_at = ""
+        self._pool = Pool(workers)
         self._done = threading.Event()
-        self._lock = threading.Lock()
-        self._results: dict[str, Check] = {}
-        self._planned: list[Check] = []
         self._result: RunResult | None = None
-        self._resolutions: dict[str, HostResolution] = {}
-        self._threads: list[threading.Thread] = []
-        self._target_threads: list[threading.Thread] = []  # target SMTP checks: the login waits for them
+        # Shared by the tasks: read and changed under _lock only.
+        self._lock = threading.Lock()
+        self._planned: list[Check] = []
+        self._results: dict[str, Check] = {}  # finished checks by id (rows held for the login too)
+        self._hosts: dict[str, _Host] = {}
+        self._began: dict[str, float] = {}  # when each check began (monotonic)
+        self._running: dict[str, tuple[list[str], dict[str, Attempt]]] = {}  # id -> (families, attempts so far)
+        self._awaiting: dict[str, tuple[Check, list[Attempt], int]] = {}  # by_control targets -> reference checks
         self._held: set[str] = set()  # finished target checks whose row waits for the login
-        self._coordinator: threading.Thread | None = None
-        self._check_done = threading.Event()  # pulsed whenever a check finishes
-        self._t0 = 0.0
+        self._discovering = False
+        self._login = "done"  # "waiting" (a user is given) -> "running" -> "done"
+        self._finishing = False
+        # Events leave one at a time, in the order they were made under _lock (_flush).
+        self._outbox: list[Event] = []
+        self._delivering = threading.Lock()
 
     # -- planning ------------------------------------------------------------------
     def plan(self) -> list[Check]:
@@ -239,90 +254,28 @@ class Diagnosis:
         """The mode belongs in the id only when the same port is tested in two modes."""
         return p.mode if sum(1 for q in self.config.ports if q.port == p.port) > 1 else None
 
-    def _resolution(self, host: str) -> HostResolution:
-        with self._lock:
-            if host not in self._resolutions:
-                self._resolutions[host] = HostResolution(
-                    self.net, host, self.config.timeout, self.cancel_event, self.config.families)
-            return self._resolutions[host]
-
     # -- running -------------------------------------------------------------------
     def start(self) -> None:
-        self._t0 = time.monotonic()
         self.started_at = utc_now()
-        self._planned = self.plan()
-        domain = self.config.email_domain
-        waiting: list[Check] = []
+        planned = self.plan()
+        domain = self._given.email_domain
         if domain:
-            # The target's ports wait for discovery; reference servers and VPN start now.
             from .probe.discover import planned_check  # only an e-mail address needs discovery
 
-            self._planned.insert(0, planned_check(domain))
-            waiting = [c for c in self._planned if c.role == "target" and c.kind == "smtp"]
-        self.on_event(Planned(tuple(self._planned)))
-        for check in self._planned:
-            if check in waiting or check.kind == "dns":
-                continue
-            self._spawn(check)
-        if domain:
-            self._coordinator = threading.Thread(target=self._discover_then_probe, args=(domain, waiting),
-                                                 daemon=True, name="smtpdiag-discover")
-            self._coordinator.start()
-        threading.Thread(target=self._finish_when_done, daemon=True, name="smtpdiag-finish").start()
-
-    def _spawn(self, check: Check) -> None:
-        th = threading.Thread(target=self._run_check, args=(check,), daemon=True, name=f"smtpdiag-{check.id}")
+            planned.insert(0, planned_check(domain))
         with self._lock:
-            self._threads.append(th)
-            if check.role == "target" and check.kind == "smtp":
-                self._target_threads.append(th)
-        th.start()
-
-    def _discover_then_probe(self, domain: str, waiting: list[Check]) -> None:
-        """Find the domain's sending server, then probe it on every port."""
-        from .probe.discover import DISCOVERY_CHECK_ID, discover, discovery_check
-
-        c = self.config
-        found = discover(self.net, domain, c.timeout, self.cancel_event, c.families,
-                         on_step=self._on_step(DISCOVERY_CHECK_ID))
-        done = discovery_check(found)
-        with self._lock:
-            self._results[done.id] = done
-        self.on_event(CheckFinished(done))
-        if self.cancel_event.is_set():
-            return
-        if found.host is None:
-            # No server to test: every port check gets the discovery's DNS cause.
-            for check in waiting:
-                attempt = Attempt("none", None, (found.steps[-1],), (), None, 0)
-                result = self._finalise(check, [attempt], found.duration_ms, controls=None)
-                with self._lock:
-                    self._results[check.id] = result
-                self.on_event(CheckFinished(result))
-            return
-        ports = list(c.ports)
-        if not c.ports_given and found.ports:
-            ports += [p for p in found.ports if p.port not in {q.port for q in ports}]
-        targets = [chk.with_(host=found.host) for chk in waiting]
-        extra = [Check(check_id("target", found.host, p.port), "smtp", "target", found.host, p.port, p.mode,
-                       cause="", light="grey", where="unknown") for p in ports[len(c.ports):]]
-        found_config = dataclasses.replace(c, host=found.host, ports=tuple(ports))
-        extra += account_checks(found_config, found.host)
-        with self._lock:
-            # The config is frozen: a thread that took `c = self.config` keeps a consistent
-            # one; the plan and the config change together, under the lock.
-            self.config = found_config
-            rest = [chk for chk in self._planned if chk not in waiting and chk.kind != "dns"]
-            self._planned = [self._planned[0], *targets, *extra, *rest]  # the discovery row stays first
-            planned = tuple(self._planned)
-            finished = list(self._results.values())
-        if extra:
-            # A new row: plan again, and repeat what already finished so nothing is lost.
-            self.on_event(Planned(planned))
-            for result in finished:
-                self.on_event(CheckFinished(result))
-        for check in (*targets, *extra):
-            self._spawn(check)
+            self._planned = planned
+            self._outbox.append(Planned(tuple(planned)))
+            self._login = "waiting" if self._given.user else "done"
+            self._discovering = bool(domain)
+            waiting = [c for c in planned if domain and c.role == "target" and c.kind == "smtp"]
+            for check in planned:
+                if check.kind != "dns" and check not in waiting:  # the target's ports wait for discovery
+                    self._begin(check)
+            if domain:
+                self._pool.submit(self._discover, domain, waiting)
+            self._advance()
+        self._flush()
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -332,8 +285,9 @@ class Diagnosis:
         return self.cancel_event.is_set()
 
     def wait(self, timeout: float | None = None) -> RunResult | None:
+        """The result once ``Finished`` has been delivered, or None after *timeout*."""
         self._done.wait(timeout)
-        return self._result
+        return self._result if self._done.is_set() else None
 
     def run(self) -> RunResult:
         self.start()
@@ -341,151 +295,308 @@ class Diagnosis:
         assert result is not None
         return result
 
-    def _finish_when_done(self) -> None:
-        if self._coordinator is not None:
-            self._coordinator.join()
-        if self.config.user:
-            with self._lock:
-                targets = list(self._target_threads)
-            for th in targets:
-                th.join()
+    # -- events --------------------------------------------------------------------
+    def _emit(self, event: Event) -> None:
+        with self._lock:
+            self._outbox.append(event)
+        self._flush()
+
+    def _flush(self) -> None:
+        """Deliver the waiting events in order, one at a time: whichever thread finds
+        nobody delivering delivers everything that is waiting, also for the others."""
+        while self._delivering.acquire(blocking=False):
             try:
-                self._log_in_once()
-            except Exception:  # noqa: BLE001 - a bug must not hang the run; the checks stay as they were
-                import logging
-
-                logging.getLogger(__name__).exception("the login failed unexpectedly")
+                while True:
+                    with self._lock:
+                        batch, self._outbox = self._outbox, []
+                    if not batch:
+                        break
+                    for event in batch:
+                        self._deliver(event)
+            finally:
+                self._delivering.release()
             with self._lock:
-                held = [self._results[p.id] for p in self._planned if p.id in self._held and p.id in self._results]
-                self._held.clear()
-            for done in held:
-                self.on_event(CheckFinished(done))
-        while True:
-            with self._lock:
-                pending = [th for th in self._threads if th.is_alive()]
-            if not pending:
-                break
-            for th in pending:
-                th.join()
-        result = self._build_result()
-        if self.config.controls and is_offline(list(result.checks)):
-            result = self._offline(result)
-        self._result = result
-        self._done.set()
-        self.on_event(Finished(result))
+                if not self._outbox:
+                    return
 
-    def _run_check(self, check: Check) -> None:
-        t = time.monotonic()
+    def _deliver(self, event: Event) -> None:
         try:
-            if check.kind == "vpn":
-                attempts = self._vpn_attempts(check)
-            else:
-                attempts = self._smtp_attempts(check)
-        except Exception as exc:  # noqa: BLE001 - a bug must not hang the run, nor blame anyone
-            attempts = [internal_error_attempt(check.id, exc)]
-        duration = int((time.monotonic() - t) * 1000)
-        done = self._finalise(check, attempts, duration, controls=None)
-        if check.role == "target" and check.kind == "smtp" and CAUSES[done.cause].where == "by_control":
-            # Who is at fault depends on the reference servers: wait for them on this
-            # port, so that the row's words are final when it is shown.
-            done = self._finalise(check, attempts, duration, controls=self._controls_for(check.port, check.mode))
-        hold = bool(self.config.user) and check.role == "target" and check.kind == "smtp"
-        with self._lock:
-            self._results[check.id] = done
-            if hold:  # its row is final only after the run's one login (_log_in_once)
-                self._held.add(check.id)
-        self._check_done.set()
-        if not hold:
-            self.on_event(CheckFinished(done))
-
-    def _controls_for(self, port: int, mode: str | None = None) -> list[Check]:
-        """The reference servers' finished checks on *port*, once all of them are done."""
-        with self._lock:  # the discovery thread may replace the plan
-            wanted = [c.id for c in self._planned if c.role == "control" and c.port == port
-                      and (mode is None or c.mode == mode)]
-        while not self.cancel_event.is_set():
-            with self._lock:
-                if all(i in self._results for i in wanted):
-                    return [self._results[i] for i in wanted]
-                self._check_done.clear()
-            self._check_done.wait(0.1)
-        with self._lock:
-            return [self._results[i] for i in wanted if i in self._results]
+            self.on_event(event)
+        except Exception:  # noqa: BLE001 - a face's bug must not stop the run
+            _log.exception("an event handler failed on %s", type(event).__name__)
+        finally:
+            if isinstance(event, Finished):
+                self._done.set()
 
     def _on_step(self, check_id_: str) -> Callable[[Step], None]:
-        return lambda step: self.on_event(StepRecorded(check_id_, step))
+        return lambda step: self._emit(StepRecorded(check_id_, step))
 
-    def _resolve_step(self, res: HostResolution, family: str, addresses: list[str]) -> Step:
-        detail = f"{res.host} -> {', '.join(addresses[:4])}" + (" ..." if len(addresses) > 4 else "")
-        if res.literal():
-            detail = f"{res.host} is an address: nothing to look up"
-        return Step("resolve", True, res.ms, detail)
+    # -- the state machine (every method here runs under _lock) ----------------------
+    def _begin(self, check: Check) -> None:
+        """Start *check*: look up its host (once per host), then its attempts."""
+        self._began[check.id] = time.monotonic()
+        host = self._hosts.get(check.host)
+        if host is None:
+            host = self._hosts[check.host] = _Host(check.host, self._given.families)
+            if not host.done:
+                for family in host.families:
+                    self._pool.submit(self._resolve, host, family)
+        if host.done:
+            self._launch(check, host)
+        else:
+            host.waiting.append(check)
 
-    def _addresses(self, check: Check) -> tuple[dict[str, list[str]], Attempt | None]:
-        res = self._resolution(check.host)
-        results = res.get()
-        failure = _resolve_failure(results)
-        if failure is not None:
-            step = Step("resolve", False, res.ms, f"{check.host}: {failure.detail}", failure.failure)
-            self.on_event(StepRecorded(check.id, step))
-            note = TranscriptLine(0, "note", f"looking up {check.host}: {failure.detail}")
-            return {}, Attempt("none", None, (step,), (note,))
-        return {f: v for f, v in results.items() if isinstance(v, list) and v}, None
+    def _launch(self, check: Check, host: _Host) -> None:
+        """The host's addresses are known: one attempt task per family (or the DNS failure)."""
+        try:
+            bug = next((v for v in host.results.values()
+                        if isinstance(v, BaseException) and not isinstance(v, ProbeError)), None)
+            if bug is not None:
+                self._attempts_done(check, [internal_error_attempt(f"looking up {host.name}", bug)])
+                return
+            failure = _resolve_failure(host.results)
+            if failure is not None:
+                step = Step("resolve", False, host.ms, f"{check.host}: {failure.detail}", failure.failure)
+                self._outbox.append(StepRecorded(check.id, step))
+                note = TranscriptLine(0, "note", f"looking up {check.host}: {failure.detail}")
+                self._attempts_done(check, [Attempt("none", None, (step,), (note,))])
+                return
+            by_family = {f: v for f, v in host.results.items() if isinstance(v, list) and v}
+            families: list[str] = [f for f in ("ipv4", "ipv6") if f in by_family]
+            if not families:
+                self._attempts_done(check, [])
+                return
+            self._running[check.id] = (families, {})
+            for family in families:
+                self._pool.submit(self._attempt, check, host, family, by_family[family])
+        except Exception as exc:  # noqa: BLE001 - a bug: this check is internal_error, the run goes on
+            self._running.pop(check.id, None)
+            self._attempts_done(check, [internal_error_attempt(check.id, exc)])
 
-    def _smtp_attempts(self, check: Check) -> list[Attempt]:
-        by_family, dns_attempt = self._addresses(check)
-        if dns_attempt is not None:
-            return [dns_attempt]
-        res = self._resolution(check.host)
-        c = self.config
-        # No login here: the run's one login is tried afterwards (_log_in_once).
+    def _attempts_done(self, check: Check, attempts: list[Attempt]) -> None:
+        """Every family of *check* was tried: its verdict, now or when the reference
+        servers' checks of its port and mode are done (a "by control" cause)."""
+        duration = int((time.monotonic() - self._began.get(check.id, time.monotonic())) * 1000)
+        done = self._finalise_safely(check, attempts, duration, None)
+        if check.role == "target" and check.kind == "smtp" and CAUSES[done.cause].where == "by_control":
+            # Who is at fault depends on the reference servers: the row is shown when
+            # they are done, so that its words are final.
+            self._awaiting[check.id] = (check, attempts, duration)
+            self._answer_awaiting()
+        else:
+            self._check_done(done)
+
+    def _controls_of(self, check: Check, partial: bool = False) -> list[Check] | None:
+        """The reference servers' finished checks on the port and mode of *check*, or
+        None while one is still running (*partial*: those finished so far)."""
+        wanted = [c.id for c in self._planned
+                  if c.role == "control" and c.port == check.port and c.mode == check.mode]
+        if not partial and any(i not in self._results for i in wanted):
+            return None
+        return [self._results[i] for i in wanted if i in self._results]
+
+    def _answer_awaiting(self) -> None:
+        for cid, (check, attempts, duration) in list(self._awaiting.items()):
+            controls = self._controls_of(check)
+            if controls is not None:
+                del self._awaiting[cid]
+                self._check_done(self._finalise_safely(check, attempts, duration, controls))
+
+    def _check_done(self, done: Check) -> None:
+        """*done* is final: its row is shown (a target's after the login, with a user)."""
+        self._results[done.id] = done
+        if self._given.user and done.role == "target" and done.kind == "smtp":
+            self._held.add(done.id)  # its row is final only after the run's one login
+        else:
+            self._outbox.append(CheckFinished(done))
+        if done.role == "control" and self._awaiting:
+            self._answer_awaiting()
+
+    def _advance(self) -> None:
+        """Start what waited for the work that just ended: the login once every target
+        SMTP check is done, the end of the run once everything is."""
+        if self._finishing or self._discovering or self._login == "running":
+            return
+        if self._login == "waiting":
+            targets = [c for c in self._planned if c.role == "target" and c.kind == "smtp"]
+            if all(c.id in self._results for c in targets):
+                self._login = "running"
+                self._pool.submit(self._log_in)
+            return
+        if all(c.id in self._results for c in self._planned):
+            self._finishing = True
+            self._pool.submit(self._finish)
+
+    # -- the tasks -----------------------------------------------------------------------
+    def _resolve(self, host: _Host, family: str) -> None:
+        """Task: *host*'s addresses in *family*."""
+        value: list[str] | BaseException
+        try:
+            value = self.net.resolve(host.name, family, self._given.timeout, self.cancel_event)
+        except Exception as exc:  # noqa: BLE001 - a ProbeError is the answer; anything else a bug (internal_error)
+            value = exc
+        with self._lock:
+            host.results[family] = value
+            if host.done:
+                host.ms = int((time.monotonic() - host.t0) * 1000)
+                waiting, host.waiting = host.waiting, []
+                for check in waiting:
+                    self._launch(check, host)
+            self._advance()
+        self._flush()
+
+    def _attempt(self, check: Check, host: _Host, family: str, addresses: list[str]) -> None:
+        """Task: one family's attempt of *check* (the first address of that family)."""
+        address = addresses[0]
+        try:
+            if check.kind == "vpn":
+                attempt = self._vpn_attempt(check, host, family, addresses)
+            else:
+                attempt = self._smtp_attempt(check, host, family, addresses)
+        except Exception as exc:  # noqa: BLE001 - this family's internal_error; the other family stays
+            attempt = internal_error_attempt(f"{family} {address}", exc, family, address)
+        with self._lock:
+            families, attempts = self._running[check.id]
+            attempts[family] = attempt
+            if len(attempts) == len(families):
+                del self._running[check.id]
+                self._attempts_done(check, [attempts[f] for f in families])
+            self._advance()
+        self._flush()
+
+    def _smtp_attempt(self, check: Check, host: _Host, family: str, addresses: list[str]) -> Attempt:
+        c = self._given
+        # No login here: the run's one login is tried afterwards (_log_in).
         settings = ProbeSettings(
             host=check.host, port=check.port, mode=check.mode or "starttls", timeout=c.timeout,
             ca_file=c.ca_file, ehlo_name=c.ehlo_name)
-        out: dict[str, Attempt] = {}
+        attempt = probe_smtp(self.net, addresses[0], settings, self.cancel_event, self._on_step(check.id))
+        rstep = _resolve_step(host, addresses)
+        return Attempt(attempt.family, attempt.address, (rstep, *attempt.steps),
+                       attempt.transcript, attempt.tls, attempt.duration_ms)
 
-        def one(family: str, address: str) -> None:
-            attempt = probe_smtp(self.net, address, settings, self.cancel_event, self._on_step(check.id))
-            rstep = self._resolve_step(res, family, by_family[family])
-            out[family] = Attempt(attempt.family, attempt.address, (rstep, *attempt.steps),
-                                  attempt.transcript, attempt.tls, attempt.duration_ms)
-
-        return self._per_family(by_family, one, out)
-
-    def _per_family(self, by_family: dict[str, list[str]], one: Callable[[str, str], None],
-                    out: dict[str, Attempt]) -> list[Attempt]:
-        families = [f for f in ("ipv4", "ipv6") if f in by_family]
-
-        def guarded(family: str, address: str) -> None:
-            # A bug in one family's attempt must not vanish (a thread's traceback on
-            # stderr) nor take the other family down: it is that family's internal_error.
-            try:
-                one(family, address)
-            except Exception as exc:  # noqa: BLE001 - recorded, with the traceback in the log
-                out[family] = internal_error_attempt(f"{family} {address}", exc, family, address)
-
-        per_family(families, lambda family: guarded(family, by_family[family][0]))
-        return [out[f] for f in families if f in out]
-
-    def _vpn_attempts(self, check: Check) -> list[Attempt]:
+    def _vpn_attempt(self, check: Check, host: _Host, family: str, addresses: list[str]) -> Attempt:
         from .probe.vpn import probe_vpn
 
-        by_family, dns_attempt = self._addresses(check)
-        if dns_attempt is not None:
-            return [dns_attempt]
-        res = self._resolution(check.host)
-        out: dict[str, Attempt] = {}
+        t = time.monotonic()
+        steps, transcript = probe_vpn(self.net, addresses[0], check.protocol or "", check.port,
+                                      self._given.timeout, self.cancel_event,
+                                      server_name=None if host.literal else check.host)
+        rstep = _resolve_step(host, addresses)
+        return Attempt(family, addresses[0], (rstep, *steps), transcript, None,  # type: ignore[arg-type]
+                       int((time.monotonic() - t) * 1000))
 
-        def one(family: str, address: str) -> None:
-            t = time.monotonic()
-            steps, transcript = probe_vpn(self.net, address, check.protocol or "", check.port,
-                                          self.config.timeout, self.cancel_event,
-                                          server_name=None if res.literal() else check.host)
-            rstep = self._resolve_step(res, family, by_family[family])
-            out[family] = Attempt(family, address, (rstep, *steps), transcript, None,  # type: ignore[arg-type]
-                                  int((time.monotonic() - t) * 1000))
+    def _discover(self, domain: str, waiting: list[Check]) -> None:
+        """Task: find the domain's sending server; then its port checks begin."""
+        from .probe.discover import DISCOVERY_CHECK_ID, discover, discovery_check, planned_check
 
-        return self._per_family(by_family, one, out)
+        c = self._given
+        found: Discovery | None = None
+        try:
+            found = discover(self.net, domain, c.timeout, self.cancel_event, c.families,
+                             on_step=self._on_step(DISCOVERY_CHECK_ID))
+            done = discovery_check(found)
+        except Exception as exc:  # noqa: BLE001 - a bug: the search and the checks waiting for it are internal_error
+            done = self._finalise(planned_check(domain), [internal_error_attempt("the discovery", exc)], 0, None)
+        with self._lock:
+            self._results[done.id] = done
+            self._outbox.append(CheckFinished(done))
+            self._discovering = False
+            try:
+                self._after_discovery(found, done, waiting)
+            except Exception as exc:  # noqa: BLE001 - a bug: the waiting checks are internal_error
+                attempt = internal_error_attempt("after the discovery", exc)
+                for check in waiting:
+                    if check.id not in self._results:
+                        self._check_done(self._finalise_safely(check, [attempt], 0, None))
+            self._advance()
+        self._flush()
+
+    def _after_discovery(self, found: Discovery | None, done: Check, waiting: list[Check]) -> None:
+        """(Under the lock.)  The port checks that waited for the discovery begin on the
+        server it found, with a new plan when it found more ports; or they all get the
+        search's cause."""
+        if found is None:  # the search met a bug: so do the checks that waited for it
+            for check in waiting:
+                self._check_done(self._finalise_safely(check, list(done.attempts), 0, None))
+            return
+        if self.cancel_event.is_set():
+            for check in waiting:  # not tested: the report says so (no row event, as before the run)
+                self._results[check.id] = check.with_(light="grey", cause="cancelled")
+            return
+        if found.host is None:
+            # No server to test: every port check gets the discovery's DNS cause.
+            attempt = Attempt("none", None, (found.steps[-1],), (), None, 0)
+            for check in waiting:
+                self._check_done(self._finalise_safely(check, [attempt], found.duration_ms, None))
+            return
+        c = self._given
+        ports = list(c.ports)
+        if not c.ports_given and found.ports:
+            ports += [p for p in found.ports if p.port not in {q.port for q in ports}]
+        targets = [chk.with_(host=found.host) for chk in waiting]
+        extra = [Check(check_id("target", found.host, p.port), "smtp", "target", found.host, p.port, p.mode,
+                       cause="", light="grey", where="unknown") for p in ports[len(c.ports):]]
+        found_config = dataclasses.replace(c, host=found.host, ports=tuple(ports))
+        extra += account_checks(found_config, found.host)
+        self.config = found_config  # frozen: whoever took the old one keeps a consistent one
+        rest = [chk for chk in self._planned if chk not in waiting and chk.kind != "dns"]
+        self._planned = [self._planned[0], *targets, *extra, *rest]  # the discovery row stays first
+        if extra:
+            # A new row: plan again, and repeat what already finished so nothing is lost.
+            self._outbox.append(Planned(tuple(self._planned)))
+            self._outbox.extend(CheckFinished(r) for r in self._results.values() if r.id not in self._held)
+        for check in (*targets, *extra):
+            self._begin(check)
+
+    def _log_in(self) -> None:
+        """Task: the run's one login (every target SMTP check is done); then their rows."""
+        try:
+            self._log_in_once()
+        except Exception as exc:  # noqa: BLE001 - the login could not be judged: internal_error
+            _log.error("the login failed unexpectedly", exc_info=exc)
+            step = Step("auth", False, 0, f"internal error: {type(exc).__name__}: {str(exc)[:200]}",
+                        "internal_error")
+            with self._lock:
+                for cid in list(self._held):
+                    check = self._results[cid]
+                    attempts = [dataclasses.replace(a, steps=(*a.steps, step)) if a.address else a
+                                for a in check.attempts]
+                    self._results[cid] = self._finalise_safely(check, attempts, check.duration_ms,
+                                                               self._controls_of(check, partial=True))
+        with self._lock:
+            held = [self._results[p.id] for p in self._planned if p.id in self._held]
+            self._held.clear()
+            self._outbox.extend(CheckFinished(done) for done in held)
+            self._login = "done"
+            self._advance()
+        self._flush()
+
+    def _finish(self) -> None:
+        """Task: every check is done: the result (asking a time server when a certificate
+        looks out of date), then ``Finished``."""
+        try:
+            result = self._build_result()
+            if self._given.controls and is_offline(list(result.checks)):
+                result = self._offline(result)
+        except Exception:  # noqa: BLE001 - a bug: the checks as they are, never a hung run
+            _log.exception("the run's result could not be built")
+            with self._lock:
+                checks = tuple(self._results.get(p.id) or p.with_(light="grey", cause="internal_error")
+                               for p in self._planned)
+            result = RunResult(self.config, checks, self.started_at)
+        try:
+            clock = self._clock_check(list(result.checks))
+        except Exception as exc:  # noqa: BLE001 - a bug in the clock query: said, never hidden
+            _log.error("the clock query failed unexpectedly", exc_info=exc)
+            clock = {"server": self._given.time_server, "checked_at": utc_now(), "offset_s": None,
+                     "error": f"internal error: {type(exc).__name__}"}
+        result = dataclasses.replace(result, clock=clock)
+        with self._lock:
+            self._result = result
+            self._outbox.append(Finished(result))
+        self._pool.close()
+        self._flush()
 
     # -- the one login ----------------------------------------------------------------
     def _log_in_once(self) -> None:
@@ -493,7 +604,7 @@ class Diagnosis:
         2525, then the others), over a new connection; every other target check records an
         ``auth`` step saying why it did not log in.  A second wrong password can lock the
         account, so there is never a second try."""
-        c = self.config
+        c = self._given
         if not c.user or c.password is None or self.cancel_event.is_set():
             return
         with self._lock:
@@ -521,14 +632,14 @@ class Diagnosis:
                                                       transcript=(*a.transcript, note, *shifted))
                 elif a.address is not None:
                     attempts[i] = dataclasses.replace(a, steps=(*a.steps, skipped))
-            controls = self._controls_for(check.port) if CAUSES[check.cause].where == "by_control" else None
-            done = self._finalise(check, attempts, check.duration_ms, controls=controls)
             with self._lock:
-                self._results[check.id] = done
+                # A by_control target's row waited for its reference checks: they are done.
+                controls = self._controls_of(check, partial=True)
+                self._results[check.id] = self._finalise(check, attempts, check.duration_ms, controls=controls)
 
     def _login_attempt(self, check: Check, attempt: Attempt) -> tuple[Step, tuple[TranscriptLine, ...]]:
         """Connect again to the address whose TLS verified and log in; the auth step and transcript."""
-        c = self.config
+        c = self._given
         settings = ProbeSettings(
             host=check.host, port=check.port, mode=check.mode or "starttls", timeout=c.timeout,
             ca_file=c.ca_file, ehlo_name=c.ehlo_name, user=c.user, password=c.password)
@@ -538,7 +649,7 @@ class Diagnosis:
             failed = next((s for s in result.steps if not s.ok and s.step != "auth"), None)
             why = f"{failed.step}: {failed.detail}" if failed else "it did not get that far"
             auth = skipped_auth_step(f"login not tried: the new connection for the login failed at {why}")
-        self.on_event(StepRecorded(check.id, auth))
+        self._emit(StepRecorded(check.id, auth))
         # A hostile server may echo the login after it too (in its answer to QUIT).
         return auth, scrub_after_login(result.transcript, login_secrets(c.user or "", c.password or ""))
 
@@ -567,31 +678,44 @@ class Diagnosis:
         )
         return done
 
+    def _finalise_safely(self, check: Check, attempts: list[Attempt], duration_ms: int,
+                         controls: list[Check] | None) -> Check:
+        """:meth:`_finalise`, and a bug in it is the check's ``internal_error``."""
+        try:
+            return self._finalise(check, attempts, duration_ms, controls)
+        except Exception as exc:  # noqa: BLE001 - never a hung run nor a silent cancelled
+            attempt = internal_error_attempt(f"the verdict of {check.id}", exc)
+            return check.with_(light="grey", cause="internal_error", where=CAUSES["internal_error"].where,
+                               duration_ms=duration_ms, steps=attempt.steps, transcript=attempt.transcript,
+                               attempts=(*attempts, attempt))
+
     def _build_result(self) -> RunResult:
+        """The run's checks in plan order, the targets judged again against every
+        reference check of their port and mode (all are done now)."""
         with self._lock:
             results = dict(self._results)
+            planned_checks = list(self._planned)
         final: list[Check] = []
-        for planned in self._planned:
+        for planned in planned_checks:
             check = results.get(planned.id) or planned.with_(light="grey", cause="cancelled")
             if check.role == "target" and check.kind == "smtp" and check.attempts:
-                controls = [results[c.id] for c in self._planned
+                controls = [results[c.id] for c in planned_checks
                             if c.role == "control" and c.port == check.port and c.mode == check.mode
                             and c.id in results]
                 check = self._finalise(check, list(check.attempts), check.duration_ms, controls)
             final.append(check)
-        return RunResult(self.config, tuple(final), self.started_at, lookups=tuple(self._lookups()),
-                         clock=self._clock_check(final))
+        return RunResult(self.config, tuple(final), self.started_at, lookups=tuple(self._lookups()))
 
     def _clock_check(self, checks: list[Check]) -> dict[str, object] | None:
         """When a certificate looks out of date: ask a time server whether this clock is right."""
-        server = self.config.time_server
+        server = self._given.time_server
         if not server or not any(c.cause == "tls_expired" for c in checks):
             return None
         from .probe.clock import BadReply, query_offset
 
         started = utc_now()
         try:
-            offset = query_offset(self.net, server, min(self.config.timeout, 5.0), self.cancel_event)
+            offset = query_offset(self.net, server, min(self._given.timeout, 5.0), self.cancel_event)
         except ProbeError as exc:
             return {"server": server, "checked_at": started, "offset_s": None, "error": exc.detail or exc.failure}
         except BadReply as exc:
@@ -600,19 +724,27 @@ class Diagnosis:
 
     def _lookups(self) -> list[dict[str, object]]:
         """Every address the resolver returned for each host name (for the report)."""
-        with self._lock:
-            resolutions = list(self._resolutions.values())
         out: list[dict[str, object]] = []
-        for res in resolutions:
-            if res.literal() or not res.done.is_set():
-                continue
-            addresses: list[str] = []
-            for family in ("ipv4", "ipv6"):
-                found = res.results.get(family)
-                if isinstance(found, list):
-                    addresses += found
-            out.append({"host": res.host, "addresses": addresses})
+        with self._lock:
+            for host in self._hosts.values():
+                if host.literal or not host.done:
+                    continue
+                addresses: list[str] = []
+                for family in ("ipv4", "ipv6"):
+                    found = host.results.get(family)
+                    if isinstance(found, list):
+                        addresses += found
+                out.append({"host": host.name, "addresses": addresses})
         return out
+
+
+def _resolve_step(host: _Host, addresses: list[str]) -> Step:
+    """The ``resolve`` step at the head of each attempt of a check on *host*."""
+    detail = f"{host.name} -> {', '.join(addresses[:4])}" + (" ..." if len(addresses) > 4 else "")
+    if host.literal:
+        detail = f"{host.name} is an address: nothing to look up"
+    return Step("resolve", True, host.ms, detail)
+
 
 def _intercept_kind(attempts: list[Attempt]) -> str | None:
     from .probe.tls import interceptors

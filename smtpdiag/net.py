@@ -542,22 +542,11 @@ class Abandonable(Generic[T]):
         return self._value  # type: ignore[return-value]
 
 
-def per_family(families: Sequence[str], one: Callable[[str], None]) -> None:
-    """The one fan-out over IP families: ``one(family)`` for every family at once (the
-    first in this thread, the others in daemon threads), returning when all are done."""
-    if not families:
-        return
-    threads = [threading.Thread(target=one, args=(f,), daemon=True, name=f"smtpdiag-{f}") for f in families[1:]]
-    for th in threads:
-        th.start()
-    one(families[0])
-    for th in threads:
-        th.join()
-
-
 def run_abandonable(fn: Callable[[], T], timeout: float, cancel: threading.Event | None) -> T:
     """*fn* through :class:`Abandonable`: its value, or ``timeout`` after *timeout*
     seconds, or ``cancelled``."""
+    if cancel is not None and cancel.is_set():
+        raise ProbeError("cancelled", "cancelled")
     call = Abandonable(fn, name="smtpdiag-resolve")
     if not call.wait(call.started + timeout, cancel):
         raise ProbeError("timeout", f"no answer within {timeout:g} s")
@@ -676,6 +665,8 @@ class Network:
         Windows at least 2.5 s).  Raises :class:`ProbeError` with ``timeout``,
         ``refused``, ``unreachable``, ``reset`` or ``cancelled``.
         """
+        if cancel is not None and cancel.is_set():
+            raise ProbeError("cancelled", "cancelled")  # a queued attempt after a cancel: no connection
         real = self.sockaddr(address, port)
         family = socket_family(real[0])
         sock = socket.socket(family, socket.SOCK_STREAM)

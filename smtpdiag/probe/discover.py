@@ -59,7 +59,7 @@ from typing import Literal
 
 from ..config import PortSpec
 from ..i18n import _
-from ..net import Abandonable, Network, ProbeError, is_ip_literal, per_family
+from ..net import Abandonable, Network, ProbeError, is_ip_literal
 from ..paths import data_dir
 from ..records import Attempt, Check, Step, TranscriptLine
 from ..verdict import classify
@@ -315,11 +315,12 @@ class _Search:
             self._start(source, f"{name} SRV", functools.partial(net.dns_query, name, "SRV", t, c))
         if self.provider is not None:
             return
-        for prefix in GUESS_PREFIXES:
-            host = f"{prefix}.{d}"
-            self._start(prefix, host, functools.partial(_addresses, net, host, self.families, t, c))
+        for key, host in ((GUESS_PREFIXES[0], f"{GUESS_PREFIXES[0]}.{d}"),
+                          (GUESS_PREFIXES[1], f"{GUESS_PREFIXES[1]}.{d}"), ("domain", d)):
+            for family in self.families:  # one look-up per family, as the engine does
+                self._start(f"{key} {family}", host, functools.partial(net.resolve, host, family, t, c))
+            self.lookups[key] = self.lookups[f"{key} {self.families[0]}"]  # its question and times
         self._start("mx", f"{d} MX", functools.partial(net.dns_query, d, "MX", t, c))
-        self._start("domain", d, functools.partial(_addresses, net, d, self.families, t, c))
 
     def _start(self, key: str, question: str, run: Callable[[], list[str]]) -> None:
         self.lookups[key] = _Lookup(question, run, self.t0)
@@ -329,6 +330,22 @@ class _Search:
         if error is not None:
             self.errors.append(error)
         return values, error
+
+    def _addresses(self, key: str) -> tuple[list[str], ProbeError | None]:
+        """The addresses of a name in every family, or the most telling failure
+        (cancelled, then dns_error, then the first family's)."""
+        outcomes = [self.lookups[f"{key} {family}"].outcome(self.deadline, self.cancel, self.timeout)
+                    for family in self.families]
+        lookup = self.lookups[key] = max((self.lookups[f"{key} {f}"] for f in self.families),
+                                         key=lambda one: one.at_ms)
+        found = [a for values, _error in outcomes for a in values]
+        if found:
+            return found, None
+        failures = [error for _values, error in outcomes if error is not None]
+        error = next((e for e in failures if e.failure == "dns_error"), None) \
+            or (failures[0] if failures else ProbeError("nxdomain", f"{lookup.question}: no address"))
+        self.errors.append(error)
+        return [], error
 
     # -- the sources, in order ------------------------------------------------------
 
@@ -365,7 +382,7 @@ class _Search:
 
     def _from_guess(self, prefix: str) -> _Found | None:
         """Source 4: ``smtp.DOMAIN`` / ``mail.DOMAIN``, when the name has an address."""
-        values, error = self._outcome(prefix)
+        values, error = self._addresses(prefix)
         self._record(prefix, bool(values), self._detail(prefix, values, error))
         return _Found(f"{prefix}.{self.domain}", "guess") if values else None
 
@@ -382,7 +399,7 @@ class _Search:
 
     def _from_domain(self) -> _Found | None:
         """Source 6: the domain's own address."""
-        values, error = self._outcome("domain")
+        values, error = self._addresses("domain")
         self._record("domain", bool(values), self._detail("domain", values, error))
         return _Found(self.domain, "domain") if values else None
 
@@ -444,40 +461,6 @@ def _failure_detail(domain: str, failure: str) -> str:
         return f"no sending server found for {domain}: the name service failed"
     return (f"no sending server found for {domain}: the domain does not exist, or has "
             "no mail server and no address")
-
-
-def _addresses(net: Network, host: str, families: tuple[str, ...], timeout: float,
-               cancel: threading.Event | None) -> list[str]:
-    """The addresses of *host* in every family (resolved concurrently), or the
-    most telling failure: cancelled, then dns_error, then the first family's."""
-    results: dict[str, list[str] | BaseException] = {}
-
-    def one(family: str) -> None:
-        try:
-            results[family] = net.resolve(host, family, timeout, cancel)
-        except BaseException as exc:  # noqa: BLE001 - handed over below
-            results[family] = exc
-
-    per_family(families, one)
-    found = [a for f in families for a in _as_list(results.get(f))]
-    if found:
-        return found
-    failures: list[ProbeError] = []
-    for family in families:
-        outcome = results.get(family)
-        if isinstance(outcome, ProbeError):
-            failures.append(outcome)
-        elif isinstance(outcome, BaseException):
-            raise outcome  # a bug, not a network failure
-    for word in ("cancelled", "dns_error"):
-        for e in failures:
-            if e.failure == word:
-                raise e
-    raise failures[0] if failures else ProbeError("nxdomain", f"{host}: no address")
-
-
-def _as_list(value: object) -> list[str]:
-    return list(value) if isinstance(value, list) else []
 
 
 def _literal(address: str) -> Discovery:
