@@ -171,7 +171,7 @@ def cmd_check(argv: Sequence[str]) -> int:
     password = read_password(args.user)
     config = build_config(check_options(args), args.target, password)
     _say_connect_budget(config.timeout)
-    from .accounts.run import attach, look, with_accounts
+    from .accounts.run import look, with_accounts
     from .engine import Diagnosis
 
     # The mail programs on this computer: their exact settings for this server are tested too.
@@ -197,6 +197,8 @@ def cmd_check(argv: Sequence[str]) -> int:
     from .report.model import report_of
 
     report = report_of(result)
+    from .report.mail_programs import attach
+
     attach(report, mail.accounts)
     _log(report)
     from .report.files import OutputError
@@ -277,7 +279,7 @@ def cmd_demo_text(argv: Sequence[str]) -> int:
                     return EXIT_INTERRUPTED
                 report = report_of(result)
                 if sim.mail_accounts():
-                    from .accounts.run import attach
+                    from .report.mail_programs import attach
 
                     attach(report, sim.mail_accounts())
             _log(report)

@@ -11,16 +11,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import advice_scan
 import jsonschema
 import pytest
 
 from smtpdiag.accounts import Home, find_accounts
 from smtpdiag.accounts.model import MailAccount
-from smtpdiag.accounts.run import attach, with_accounts
+from smtpdiag.accounts.run import with_accounts
 from smtpdiag.accounts.settings import judge
 from smtpdiag.i18n import set_language
 from smtpdiag.records import Check
 from smtpdiag.report.html import render_html, render_print_html
+from smtpdiag.report.mail_programs import attach
 from smtpdiag.report.model import Report, diagnose, render_text
 from smtpdiag.simnet.certs import simulated_ca_pem
 from smtpdiag.simnet.scenarios import TARGET
@@ -201,10 +203,12 @@ def test_check_command_tests_the_programs_settings_against_a_real_server(tmp_pat
         home = thunderbird_home(tmp_path / "home", [("alice@example.com", host, port, 3, 3)])
         env = dict(os.environ, SMTPDIAG_HOME=str(home), LANGUAGE="en")
         env.pop("SMTPDIAG_PASSWORD", None)
-        result = subprocess.run(
-            [sys.executable, "-m", "smtpdiag", "check", host, "--port", f"{port}:starttls", "--no-control",
-             "--ca-file", str(ca), "--timeout", "3", "--format", "json"],
-            capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL)
+        command = [sys.executable, "-m", "smtpdiag", "check", host, "--port", f"{port}:starttls", "--no-control",
+                   "--ca-file", str(ca), "--timeout", "3"]
+        result = subprocess.run([*command, "--format", "json"], capture_output=True, text=True, env=env, cwd=ROOT,
+                                timeout=60, stdin=subprocess.DEVNULL)
+        as_text = subprocess.run([*command, "--format", "text"], capture_output=True, text=True, env=env, cwd=ROOT,
+                                 timeout=60, stdin=subprocess.DEVNULL)
         listed = subprocess.run([sys.executable, "-m", "smtpdiag", "accounts", "--format", "json"],
                                 capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -217,23 +221,87 @@ def test_check_command_tests_the_programs_settings_against_a_real_server(tmp_pat
     assert {c["id"]: c["light"] for c in report["checks"]} == {
         f"target-{port}": "green", f"account-{port}-implicit": "red"}
     assert not [key for key in entry if "password" in key.lower()]  # the method's name, never a password
+    # The words on top say both: sending works (with the tested setting), and Thunderbird must change.
+    fix = "In Thunderbird: Account Settings > Outgoing Server (SMTP) > Connection security: STARTTLS."
+    headline = (f"Sending works with port {port} and STARTTLS (connection type), but Thunderbird is set "
+                "differently: change Connection security to STARTTLS")
+    o = report["overall"]
+    assert (o["light"], o["cause"], o["settings"]) == ("green", "ok", {"host": host, "port": port, "mode": "starttls"})
+    assert o["headline"] == headline
+    assert o["summary"].endswith("A mail program on this computer is set differently: alice@example.com in "
+                                 f"Thunderbird ({host}, port {port}, SSL/TLS).")
+    assert o["advice"] == fix
+    assert entry["use"] == {"host": host, "port": port, "mode": "starttls"}
+    assert as_text.returncode == 0, as_text.stderr
+    lines = as_text.stdout.splitlines()
+    assert lines[3:6] == [headline, o["summary"], f"What to do: {fix}"]
+    loaded = Report.from_json(report)
+    assert advice_scan.mail_program_problems(loaded) == []
+    assert advice_scan.problems(loaded, result.stdout + as_text.stdout) == []
     assert listed.returncode == 0
     assert json.loads(listed.stdout) == [{"program": "thunderbird", "account": "alice@example.com", "host": host,
                                           "port": port, "mode": "implicit", "auth": "password",
                                           "user": "alice@example.com"}]
 
 
-def test_demo_scenario_shows_a_wrongly_set_mail_program() -> None:
+def _demo(fmt: str, lang: str = "en") -> str:
     result = subprocess.run([sys.executable, "-m", "smtpdiag", "demo", "--text", "mail-program-wrong", "--format",
-                             "json", "--timeout", "1.5"], capture_output=True, text=True, cwd=ROOT, timeout=60,
-                            env=dict(os.environ, LANGUAGE="en"))
+                             fmt, "--timeout", "1.5", "--lang", lang], capture_output=True, text=True, cwd=ROOT,
+                            timeout=60, env=dict(os.environ, LANGUAGE="en"))
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    return result.stdout
+
+
+DEMO_FIX = "In Thunderbird: Account Settings > Outgoing Server (SMTP) > Connection security: SSL/TLS."
+DEMO_HEADLINE = ("Sending works with port 465 and SSL/TLS (connection type), but Thunderbird is set differently "
+                 "for 2 accounts: change Connection security")
+
+
+def test_demo_scenario_shows_a_wrongly_set_mail_program() -> None:
+    report = json.loads(_demo("json"))
     verdicts = {(e["program"], e["account"]): (e["verdict"], e["fix"]) for e in report["mail_programs"]}
-    assert verdicts[("thunderbird", "demo@example.net")] == (
-        "change", "In Thunderbird: Account Settings > Outgoing Server (SMTP) > Connection security: SSL/TLS.")
+    assert verdicts[("thunderbird", "demo@example.net")] == ("change", DEMO_FIX)
     assert verdicts[("evolution", "support@example.net")][0] == "ok"
-    assert report["overall"]["light"] == "green"
+    o = report["overall"]
+    assert (o["light"], o["cause"], o["where"]) == ("green", "ok", "none")  # lights and causes unchanged
+    # The headline no longer says only "use port 465" above two Thunderbird accounts set otherwise.
+    assert o["headline"] == DEMO_HEADLINE
+    assert o["summary"] == (
+        "You can send mail securely through port 465 with SSL/TLS (connection type). Mail programs on this "
+        "computer are set differently: demo@example.net in Thunderbird (mail.example.net, port 465, STARTTLS); "
+        "info@example.net in Thunderbird (mail.example.net, port 587, no encryption).")
+    assert o["advice"] == (f"demo@example.net: {DEMO_FIX} info@example.net: In Thunderbird: Account Settings > "
+                           "Outgoing Server (SMTP) > Connection security: STARTTLS.")
+    jsonschema.validate(report, SCHEMA)
+    loaded = Report.from_json(report)
+    assert advice_scan.mail_program_problems(loaded) == []
+    assert advice_scan.problems(loaded, json.dumps(report)) == []
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_demo_scenario_s_report_leads_with_the_mail_program(fmt: str) -> None:
+    page = _demo(fmt)
+    if fmt == "html":
+        assert f"<strong>{DEMO_HEADLINE}</strong>" in page
+    else:
+        lines = page.splitlines()
+        assert DEMO_HEADLINE in lines
+        assert lines.index(DEMO_HEADLINE) < lines.index("Mail programs on this computer")
+        assert f"What to do: demo@example.net: {DEMO_FIX} info@example.net: In Thunderbird: Account Settings > " \
+               "Outgoing Server (SMTP) > Connection security: STARTTLS." in lines
+    assert "Sending works: use port" not in page
+
+
+def test_demo_scenario_s_headline_in_german() -> None:
+    report = json.loads(_demo("json", "de"))
+    assert report["overall"]["headline"] == (
+        "Versand funktioniert mit Port 465 und SSL/TLS (Verbindungssicherheit), aber Thunderbird ist für 2 Konten "
+        "anders eingestellt: Ändern Sie dort „Verbindungssicherheit“")
+    assert report["overall"]["summary"].endswith(
+        "E-Mail-Programme auf diesem Computer sind anders eingestellt: demo@example.net in Thunderbird "
+        "(mail.example.net, Port 465, STARTTLS); info@example.net in Thunderbird (mail.example.net, Port 587, "
+        "keine Verschlüsselung).")
+    assert advice_scan.problems(Report.from_json(report), json.dumps(report, ensure_ascii=False)) == []
 
 
 def test_an_e_mail_address_s_account_on_another_server_is_tested_there_and_told_the_found_one(

@@ -82,6 +82,22 @@ def test_found_accounts_are_one_click_targets_and_a_row_says_what_to_change(qtbo
     assert panel.isVisible()
     assert panel.row_texts() == [
         f"Warning. demo@example.net in Thunderbird: {TARGET}, port 465, STARTTLS. Change a setting — {FIX_465}"]
+    # The banner above says both: what works, and what to change in Thunderbird (not only "use port ...").
+    banner = window.banner
+    assert banner.headline.text() == ("Sending works with port 465 and SSL/TLS (connection type), but Thunderbird "
+                                      "is set differently: change Connection security to SSL/TLS")
+    assert "A mail program on this computer is set differently: demo@example.net in Thunderbird " \
+           f"({TARGET}, port 465, STARTTLS)." in banner.summary.text()
+    assert banner.advice.text() == f"What to do: {FIX_465}"
+    assert banner.icon.light == "green"  # the light stays the run's
+    # Copy for support carries the headline and the program's line.
+    from PySide6.QtGui import QGuiApplication
+
+    window.copy_action.trigger()
+    copied = QGuiApplication.clipboard().text()
+    assert banner.headline.text() in copied
+    assert "- Thunderbird: port 465, STARTTLS: change Connection security to SSL/TLS" in copied.splitlines()
+    assert "demo@example.net" not in copied  # no account name in the short text
     # The row's light has its word for screen readers, not only a colour.
     icon = panel.rows[0].findChildren(type(window.mail.targets.label))[0]
     assert icon.accessibleName() == "Warning"
@@ -102,6 +118,9 @@ def test_demo_scenario_uses_its_built_in_example_not_the_user_s(qtbot, make_wind
         f"{ {'change': 'Change a setting', 'ok': 'These settings work'}[e['verdict']] } — {e['fix']}"
         for e in report.mail_programs]
     assert FIX_465 in texts[0]
+    assert window.banner.headline.text() == report.overall["headline"] == (
+        "Sending works with port 465 and SSL/TLS (connection type), but Thunderbird is set differently for "
+        "2 accounts: change Connection security")
     # Another scenario: no mail programs, the panel goes away.
     assert window.select_scenario("healthy")
     with qtbot.waitSignal(window.runner.finished, timeout=20000):

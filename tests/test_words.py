@@ -137,3 +137,106 @@ def test_a_red_headline_names_a_login_or_offline_cause_itself() -> None:
     assert report.overall["headline"] == "Sending mail does not work: sign in with OAuth2 instead of a password"
     assert run(smtp(465, "red", "offline", "network")).overall["headline"] == \
         "Sending mail does not work: this computer is not connected to the internet"
+
+
+# -- a mail program on this computer set differently (the headline must not contradict it) -------
+
+def with_programs(report: Report, *accounts: object) -> Report:
+    from smtpdiag.report.mail_programs import attach
+
+    attach(report, list(accounts))  # type: ignore[arg-type]
+    assert advice_scan.mail_program_problems(report) == []
+    assert advice_scan.problems(report, report.dumps()) == []
+    return report
+
+
+def account(program: str, port: int, mode: str, address: str = "alice@mail.example.net") -> object:
+    from smtpdiag.accounts.model import MailAccount
+
+    return MailAccount(program, address, "mail.example.net", port, mode, "password", address)  # type: ignore[arg-type]
+
+
+def test_a_program_set_to_a_failing_port_is_named_with_the_setting_to_change() -> None:
+    report = with_programs(run(smtp(465, "red", "tcp_refused", "server"), smtp(587, "green", "ok", "none")),
+                           account("thunderbird", 465, "implicit"))
+    o = report.overall
+    assert o["headline"] == ("Sending works with port 587 and STARTTLS (connection type), but Thunderbird is set "
+                             "differently: change Port to 587 and Connection security to STARTTLS")
+    assert "refuses connections on port 465" in o["summary"]  # the failing port is still explained
+    assert o["summary"].endswith("A mail program on this computer is set differently: alice@mail.example.net in "
+                                 "Thunderbird (mail.example.net, port 465, SSL/TLS).")
+    assert o["advice"] == ("In Thunderbird: Account Settings > Outgoing Server (SMTP) > Port: 587, Connection "
+                           "security: STARTTLS.")
+    assert (o["light"], o["cause"], o["settings"]["port"]) == ("green", "ok", 587)
+
+
+def test_amber_headline_keeps_its_warning_and_names_the_program() -> None:
+    report = with_programs(run(smtp(465, "amber", "tls_intercepted", "local", product="Avast"),
+                               smtp(587, "red", "tls_reset", "network")),
+                           account("evolution", 587, "none"))
+    o = report.overall
+    assert o["headline"] == ("Sending works with port 465 and SSL/TLS (connection type), but your security "
+                             "program Avast checks it on the way, and Evolution is set differently: change Port to "
+                             "465 and Encryption method to TLS on a dedicated port")
+    assert o["advice"].endswith("In Evolution: Edit > Accounts > Edit > Sending Email > Port: 465, Encryption "
+                                "method: TLS on a dedicated port.")
+    assert o["light"] == "amber"
+
+
+def test_several_programs_are_named_with_their_settings_and_each_fix() -> None:
+    report = with_programs(run(smtp(465, "green", "ok", "none"), smtp(587, "green", "ok", "none")),
+                           account("thunderbird", 465, "starttls", "a@mail.example.net"),
+                           account("evolution", 587, "none", "b@mail.example.net"),
+                           account("outlook", 587, "starttls", "c@mail.example.net"))
+    o = report.overall
+    assert o["headline"] == ("Sending works with port 465 and SSL/TLS (connection type), but Thunderbird and "
+                             "Evolution are set differently: change Connection security and Encryption method")
+    assert o["advice"] == (
+        "a@mail.example.net: In Thunderbird: Account Settings > Outgoing Server (SMTP) > Connection security: "
+        "SSL/TLS. b@mail.example.net: In Evolution: Edit > Accounts > Edit > Sending Email > Encryption method: "
+        "STARTTLS after connecting.")
+    assert [e["verdict"] for e in report.mail_programs] == ["change", "change", "ok"]
+
+
+def test_programs_set_right_or_a_run_that_fails_keep_the_headline() -> None:
+    ok = with_programs(run(smtp(465, "green", "ok", "none")), account("thunderbird", 465, "implicit"))
+    assert ok.overall["headline"] == "Sending works: use port 465 with SSL/TLS (connection type)"
+    assert ok.mail_programs[0]["verdict"] == "ok" and ok.mail_programs[0]["use"] is None
+    down = run(smtp(465, "red", "tcp_refused", "server"), smtp(587, "red", "tcp_refused", "server"))
+    before = dict(down.overall)
+    with_programs(down, account("thunderbird", 465, "starttls"))
+    assert down.mail_programs[0]["verdict"] == "fails"
+    assert down.overall == before
+
+
+def test_a_sign_in_change_only_is_named_too() -> None:
+    from smtpdiag.accounts.settings import mail_programs
+    from smtpdiag.report.words import headline
+
+    class OAuthOnly:
+        oauth_only = True
+
+        @staticmethod
+        def fix() -> str:
+            return "Sign in with OAuth2."
+
+    checks = [smtp(587, "green", "ok", "none")]
+    for program, words in (("thunderbird", "change Authentication method to OAuth2"),
+                           ("outlook", "change sign-in method to OAuth2")):
+        entries = mail_programs([account(program, 587, "starttls")], checks, lambda _host: OAuthOnly())  # type: ignore[list-item]
+        assert entries[0]["use"] == {"host": "mail.example.net", "port": 587, "mode": "starttls", "auth": "oauth2"}
+        program_name = "Thunderbird" if program == "thunderbird" else "Outlook"
+        assert headline(checks, entries) == ("Sending works with port 587 and STARTTLS (connection type), but "
+                                             f"{program_name} is set differently: {words}")
+
+
+def test_the_scan_catches_a_program_told_to_use_what_did_not_work() -> None:
+    report = with_programs(run(smtp(465, "red", "tcp_refused", "server"), smtp(587, "green", "ok", "none")),
+                           account("thunderbird", 465, "implicit"))
+    report.mail_programs[0]["use"] = {"host": "mail.example.net", "port": 465, "mode": "implicit"}
+    assert advice_scan.mail_program_problems(report) == [
+        "thunderbird/alice@mail.example.net: the fix names {'host': 'mail.example.net', 'port': 465, 'mode': "
+        "'implicit'}, which did not work (or was not tested) in this run"]
+    report.overall["headline"] = "Sending works: use port 587 with STARTTLS (connection type)"
+    assert advice_scan.mail_program_problems(report)[-1].startswith("headline 'Sending works: use port 587")
+    assert advice_scan.problems(report, "In Thunderbird: change Port to 465") != []

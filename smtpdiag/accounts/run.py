@@ -1,11 +1,12 @@
 """The mail programs in a run: which of their settings the engine tests too, and
-the report's ``mail_programs`` block afterwards.  Used by every face (``check``,
+the report's ``mail_programs`` block afterwards (``entries``).  Used by every face (``check``,
 the window, the demo) so they all say the same."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import Any
 
 from ..config import AccountSetting, RunConfig
 from .home import Home
@@ -42,20 +43,21 @@ def tested_host(report: object) -> str | None:
     return None
 
 
-def attach(report: object, accounts: tuple[MailAccount, ...] | list[MailAccount]) -> None:
-    """Fill ``report.mail_programs`` with the accounts that use the tested server
-    (with an e-mail address as target, that address's accounts first)."""
+def entries(report: object, accounts: tuple[MailAccount, ...] | list[MailAccount]) -> list[dict[str, Any]]:
+    """The report's ``mail_programs`` block: the accounts that use the tested server
+    (with an e-mail address as target, that address's accounts first), each judged
+    against the run's checks.  ``smtpdiag.report.mail_programs.attach`` puts it into
+    the report, with the overall words that follow from it."""
     from . import accounts_for
     from .settings import login_policy_lookup, mail_programs
 
     host = tested_host(report)
     if host is None:
-        return
+        return []
     target = str(getattr(report, "input", {}).get("target") or "")
     email = target.strip().lower() if "@" in target else None
     mine = accounts_for(list(accounts), host, email=email)
     if email:  # that address's accounts on another server come first: the server it really uses
         elsewhere = [a for a in accounts if a.account.strip().lower() == email and a not in mine]
         mine = elsewhere + mine
-    report.mail_programs = mail_programs(mine, getattr(report, "checks", []),  # type: ignore[attr-defined]
-                                         login_policy_lookup(), tested_host=host)
+    return mail_programs(mine, getattr(report, "checks", []), login_policy_lookup(), tested_host=host)

@@ -14,7 +14,7 @@ catalog uses the German programs' own words).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,17 +110,44 @@ def _fix_sentence(account: MailAccount, parts: list[str]) -> str:
         program=program_name(account.program), path=path, settings=", ".join(parts))
 
 
-def _setting_parts(account: MailAccount, to: Setting) -> list[str]:
-    labels = LABELS.get(account.program, _THUNDERBIRD)
-    parts = []
-    if to.host and to.host.rstrip(".").lower() != account.host.rstrip(".").lower():
-        parts.append(_("{label}: {value}").format(label=_(labels.server), value=to.host))
-    if to.port != account.port:
-        parts.append(_("{label}: {value}").format(label=_(labels.port), value=to.port))
-    if to.mode != account.mode or account.security_setting:
-        parts.append(_("{label}: {value}").format(label=_(labels.security),
-                                                  value=_(labels.security_values.get(to.mode, to.mode))))
-    return parts
+# The sign-in method, for a program whose label for it we cannot name.
+SIGN_IN_METHOD = N_("sign-in method")
+
+
+def change_items(program: str, current: Mapping[str, Any], use: Mapping[str, Any],
+                 plain_auth: bool = False) -> list[tuple[str, str]]:
+    """What to change in *program*, as the program labels it: ``[("Connection security",
+    "SSL/TLS")]`` (translated), from the account's *current* settings (``host``, ``port``,
+    ``mode``, optionally ``security_setting``) to *use* (the ``use`` of its report entry:
+    a tested, working ``host``/``port``/``mode``, and ``auth`` when the sign-in method must
+    change).  The fix sentence and the report's headline both say it from here.
+
+    *plain_auth*: name a sign-in change also for a program without a label for it
+    ("sign-in method"); the fix sentence uses the provider's own sentence instead."""
+    labels = LABELS.get(program, _THUNDERBIRD)
+    items: list[tuple[str, str]] = []
+    host, to_host = str(current.get("host") or ""), str(use.get("host") or "")
+    if to_host and to_host.rstrip(".").lower() != host.rstrip(".").lower():
+        items.append((_(labels.server), to_host))
+    if use.get("port") != current.get("port"):
+        items.append((_(labels.port), str(use.get("port"))))
+    to_mode = str(use.get("mode") or "")
+    security = (_(labels.security), _(labels.security_values.get(to_mode, to_mode)))
+    if to_mode != current.get("mode") or current.get("security_setting"):
+        items.append(security)
+    auth = use.get("auth")
+    if not items and not auth:
+        items.append(security)  # "Auto" that works: name the exact choice
+    if auth == "oauth2":
+        if labels.auth:
+            items.append((_(labels.auth), labels.oauth2))
+        elif plain_auth:
+            items.append((_(SIGN_IN_METHOD), labels.oauth2))
+    return items
+
+
+def _parts(items: list[tuple[str, str]]) -> list[str]:
+    return [_("{label}: {value}").format(label=label, value=value) for label, value in items]
 
 
 def judge(account: MailAccount, checks: Sequence[Check], policy: Any = None,
@@ -129,23 +156,31 @@ def judge(account: MailAccount, checks: Sequence[Check], policy: Any = None,
 
     *policy* is the provider's login policy for the account's server (``login_policy_for``),
     or None when none is known.  *tested_host*: the run's server, suggested when nothing
-    on the account's own server works (an e-mail address's account on another server)."""
+    on the account's own server works (an e-mail address's account on another server).
+
+    Besides the contract's fields the entry has ``check`` (the id of the check that tested
+    exactly these settings) and ``use``: for ``change``, the tested and working settings
+    the fix names (``host``, ``port``, ``mode``; ``auth: "oauth2"`` when the sign-in method
+    must change), else None."""
     exact = exact_check(account, checks)
     working = _working(checks, account.host)
     if not working and tested_host and tested_host.rstrip(".").lower() != account.host.rstrip(".").lower():
         working = _working(checks, tested_host)
     entry = account.to_json()
     entry["check"] = exact.id if exact else None
+    entry["use"] = None
     wrong_login = bool(policy is not None and getattr(policy, "oauth_only", False)
                        and account.auth in ("password", "password_encrypted"))
     labels = LABELS.get(account.program, _THUNDERBIRD)
-    auth_part = (_("{label}: {value}").format(label=_(labels.auth), value=labels.oauth2)
-                 if wrong_login and labels.auth else None)
+    current = dict(account.to_json(), security_setting=account.security_setting)
     if exact is not None and exact.light in WORKS and account.mode != "none" and not account.security_setting:
         if not wrong_login:
             entry.update(verdict="ok", fix=_("Nothing to change: these settings worked in this test."))
             return entry
-        entry.update(verdict="change", fix=_fix_sentence(account, [auth_part]) if auth_part else policy.fix())
+        use = {"host": account.host, "port": account.port, "mode": account.mode, "auth": "oauth2"}
+        fix = _fix_sentence(account, _parts(change_items(account.program, current, use))) if labels.auth \
+            else policy.fix()
+        entry.update(verdict="change", fix=fix, use=use)
         return entry
     if not working:
         entry.update(verdict="fails", fix=_("None of the tested settings works from here: solve the "
@@ -156,14 +191,13 @@ def judge(account: MailAccount, checks: Sequence[Check], policy: Any = None,
     to = same_port[0] if same_port else working[0]
     if exact is not None and exact.light in WORKS:
         to = Setting(account.port, account.mode)  # "Auto" that works: name the exact choice
-    parts = _setting_parts(account, to) or [
-        _("{label}: {value}").format(label=_(labels.security), value=_(labels.security_values.get(to.mode, to.mode)))]
-    if auth_part:
-        parts.append(auth_part)
-    fix = _fix_sentence(account, parts)
-    if wrong_login and not auth_part:
+    use = {"host": to.host or account.host, "port": to.port, "mode": to.mode}
+    if wrong_login:
+        use["auth"] = "oauth2"
+    fix = _fix_sentence(account, _parts(change_items(account.program, current, use)))
+    if wrong_login and not labels.auth:
         fix += " " + policy.fix()
-    entry.update(verdict="change", fix=fix)
+    entry.update(verdict="change", fix=fix, use=use)
     return entry
 
 

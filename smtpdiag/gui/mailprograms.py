@@ -187,7 +187,7 @@ class MailPrograms:
     def finish(self, report: Report) -> None:
         """Fill the finished run's ``mail_programs`` (before the window shows it)."""
         if self._run_accounts:
-            from ..accounts.run import attach
+            from ..report.mail_programs import attach
 
             attach(report, self._run_accounts)
 

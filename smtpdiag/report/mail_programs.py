@@ -1,20 +1,39 @@
 """The ``mail_programs`` block of a report (contract section 4): the mail programs
 on the customer's computer that use the tested server, whether their settings
 work, and what to change, in the words stored at the run.  Shared by the text
-and HTML reports and the window, so all say the same."""
+and HTML reports and the window, so all say the same.
+
+    attach(report, accounts)   fill the block after a run, and the overall words that
+                               follow from it (a program set differently is named in
+                               the headline, summary and advice)
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from ..accounts.model import program_name
+from ..accounts.model import MailAccount, program_name
 from ..i18n import N_, _
 
 VERDICT_LIGHT = {"ok": "green", "change": "amber", "fails": "red"}
 VERDICT_WORDS = {"ok": N_("These settings work"), "change": N_("Change a setting"),
                  "fails": N_("Does not work from here")}
-_MODE = {"implicit": N_("SSL/TLS"), "starttls": N_("STARTTLS"), "none": N_("no encryption")}
+MODE_NAMES = {"implicit": N_("SSL/TLS"), "starttls": N_("STARTTLS"), "none": N_("no encryption")}
+
+
+def attach(report: Any, accounts: tuple[MailAccount, ...] | list[MailAccount]) -> None:
+    """Fill ``report.mail_programs`` with the accounts of *accounts* that use the tested
+    server (judged against the run's checks) and word ``report.overall`` again with them:
+    "Sending works ..., but Thunderbird is set differently: change Connection security to
+    SSL/TLS".  The light, cause and settings stay as they are."""
+    from ..accounts.run import entries as judged
+    from .model import overall_block
+
+    found = judged(report, accounts)
+    report.mail_programs = found
+    if found:
+        report.overall = {**report.overall, **overall_block(report.checks, report.environment, found)}
 
 
 def entries(report: Any) -> list[dict[str, Any]]:
@@ -29,7 +48,7 @@ def who(entry: dict[str, Any]) -> str:
 def setting(entry: dict[str, Any]) -> str:
     mode = str(entry.get("mode", ""))
     return _("{host}, port {port}, {security}").format(
-        host=entry.get("host", ""), port=entry.get("port", ""), security=_(_MODE[mode]) if mode in _MODE else mode)
+        host=entry.get("host", ""), port=entry.get("port", ""), security=_(MODE_NAMES[mode]) if mode in MODE_NAMES else mode)
 
 
 def verdict_word(entry: dict[str, Any]) -> str:

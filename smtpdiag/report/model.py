@@ -220,22 +220,33 @@ def with_clock(check: Check, clock: dict[str, Any] | None, created: str) -> Chec
     return with_words(check.with_(context=context))
 
 
-def overall_words(checks: list[Check], env: dict[str, Any]) -> tuple[list[Check], dict[str, Any]]:
-    """The checks with the words that depend on the whole run, and the ``overall`` block."""
+def overall_block(checks: list[Check], env: dict[str, Any],
+                  mail_programs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The ``overall`` block of checks that already have their run's words (:func:`overall_words`),
+    with the mail programs on this computer that use the server (``mail_programs``)."""
     verdict = overall(checks)
-    checks = words.run_words(checks)
-    summary, advice, settings = words.summarise(checks)
+    programs = mail_programs or []
+    summary, advice, settings = words.summarise(checks, programs)
     if env.get("vpn_active"):
         summary += " " + _("A VPN is switched on: these results describe the VPN's network, not yours.")
         advice += " " + _("To test your own network, switch the VPN off and check again.")
-    return checks, {"light": verdict.light, "cause": verdict.cause, "where": verdict.where,
-                    "headline": words.headline(checks), "summary": summary, "advice": advice,
-                    "settings": settings}
+    return {"light": verdict.light, "cause": verdict.cause, "where": verdict.where,
+            "headline": words.headline(checks, programs), "summary": summary, "advice": advice,
+            "settings": settings}
+
+
+def overall_words(checks: list[Check], env: dict[str, Any],
+                  mail_programs: list[dict[str, Any]] | None = None) -> tuple[list[Check], dict[str, Any]]:
+    """The checks with the words that depend on the whole run, and the ``overall`` block."""
+    checks = words.run_words(checks)
+    return checks, overall_block(checks, env, mail_programs)
 
 
 def reworded(report: Report) -> Report:
-    """*report* with every word in the current language, computed again from its records."""
-    checks, overall_ = overall_words([with_words(c) for c in report.checks], report.environment)
+    """*report* with every word in the current language, computed again from its records
+    (the mail programs' fix sentences stay as stored)."""
+    checks, overall_ = overall_words([with_words(c) for c in report.checks], report.environment,
+                                     report.mail_programs)
     return dataclasses.replace(report, checks=checks, overall=overall_, language=current_language())
 
 

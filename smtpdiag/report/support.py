@@ -2,8 +2,10 @@
 
 The full report (JSON or HTML) is what support staff open; this text is what a
 customer pastes first.  It names the overall verdict, each port of the target
-with its light word, cause code and explanation, and enough to find the full
-report again (report ID, time, app version).  Kept under about 1000 characters
+with its light word, cause code and explanation, each mail program on the
+customer's computer that is set differently (program, port, security, what to
+change; no account name), and enough to find the full report again (report ID,
+time, app version).  Kept under about 1000 characters
 for the default four ports: explanations are shortened when needed, cause codes
 never.
 """
@@ -16,7 +18,7 @@ from ..records import Check
 from ..textsafe import plain
 from .html import LIGHTS, created_words, port_words
 from .model import Report
-from .words import report_headline
+from .words import change_items, change_words, program_changes, report_headline
 
 LIMIT = 1000  # characters, for four ports
 
@@ -41,6 +43,24 @@ def _port_line(c: Check, explanation_limit: int) -> str:
     return f"- {port_words(c)}: {light_word(_light(c.light))} ({_one_line(c.cause)}): {explanation}".rstrip()
 
 
+def _program_line(entry: dict[str, object]) -> str:
+    """ "- Thunderbird: port 465, STARTTLS: change Connection security to SSL/TLS"."""
+    from ..accounts.model import program_name
+    from .mail_programs import MODE_NAMES
+
+    mode = str(entry.get("mode", ""))
+    values = {"program": program_name(str(entry.get("program", ""))), "port": entry.get("port", ""),
+              "security": _(MODE_NAMES[mode]) if mode in MODE_NAMES else mode}
+    items = change_items(dict(entry))
+    if not items:  # a report made before entries named the setting they use
+        return _one_line(_("- {program}: port {port}, {security}: change the outgoing-server settings").format(
+            **values))
+    what = change_words(items)
+    # TRANSLATORS: a mail program on the customer's computer that is set differently:
+    # "- Thunderbird: port 465, STARTTLS: change Connection security to SSL/TLS".
+    return _one_line(_("- {program}: port {port}, {security}: change {changes}").format(changes=what, **values))
+
+
 def support_summary(report: Report) -> str:
     """A short plain text about *report* for a support chat (one line per target port)."""
     o = report.overall
@@ -56,7 +76,7 @@ def support_summary(report: Report) -> str:
             where=where_word(str(o.get("where", "unknown"))),
             summary=_shorten(_one_line(report_headline(o)), 250))),
     ]
-    tail = []
+    tail = [_program_line(e) for e in program_changes(report.mail_programs)]
     if report.environment.get("vpn_active"):
         tail.append(_("A VPN was active on this computer."))
     tail.append(_one_line(_("Made {created} with smtpdiag {version} on {os}.").format(

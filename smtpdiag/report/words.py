@@ -2,8 +2,11 @@
 settings to use, and the sentences that tie rows together.
 
     working_settings(checks)   the check whose settings the customer should use (or None)
-    summarise(checks)          (summary, advice, settings) for the overall verdict
-    headline(checks)           one line: can I send, and how
+    summarise(checks, mail_programs)
+                               (summary, advice, settings) for the overall verdict
+    headline(checks, mail_programs)
+                               one line: can I send, and how (and which mail program
+                               on this computer must change which setting)
     run_words(checks)          every check's words in the light of the whole run:
                                target rows name the working alternative, reference
                                rows read as evidence for the target row on their port
@@ -11,7 +14,8 @@ settings to use, and the sentences that tie rows together.
 The one rule behind all of it (docs/contract.md section 2): no sentence names a port or
 setting *to use* unless that port was tested in this run and worked.  The cause texts
 in :mod:`smtpdiag.causes` never name one; the only sentences that do are built here,
-from :func:`working_settings`, with :func:`setting_words`.
+from :func:`working_settings`, with :func:`setting_words`, and from a mail program's
+``use`` (``smtpdiag.accounts.settings.judge``: a setting tested and working in this run).
 """
 
 from __future__ import annotations
@@ -128,9 +132,14 @@ def _port25_sentence(checks: Sequence[Check], deciding: list[Check]) -> str:
              "({problem}).").format(problem=title(port25[0].cause))
 
 
-def summarise(checks: Sequence[Check]) -> tuple[str, str, dict[str, Any] | None]:
+def summarise(checks: Sequence[Check], mail_programs: Sequence[dict[str, Any]] = ()
+              ) -> tuple[str, str, dict[str, Any] | None]:
     """What the customer reads under the headline: what works and what does not (one
-    sentence per way of failing), what to do next and who does it, and the settings."""
+    sentence per way of failing), what to do next and who does it, and the settings.
+
+    *mail_programs*: the report's block (``mail_programs``); when sending works and a
+    mail program on this computer is set differently, the summary says how it is set and
+    the advice is that program's fix (it names a setting tested and working in this run)."""
     verdict = overall(checks)
     deciding = deciding_checks(checks)
     if verdict.light == "grey":
@@ -155,7 +164,12 @@ def summarise(checks: Sequence[Check]) -> tuple[str, str, dict[str, Any] | None]
         parts += [_group_words(g)[0] for g in _groups(broken)]
         if port25:
             parts.append(port25)
-        advice = _use_sentence(best, broken)
+        changes = program_changes(mail_programs)
+        if changes:
+            parts.append(_programs_set_differently(changes))
+            advice = _program_fixes(changes)
+        else:
+            advice = _use_sentence(best, broken)
         if best.light == "amber":
             advice = best.advice + " " + advice
         return " ".join(parts), advice, settings_of(best)
@@ -202,8 +216,98 @@ RED_HEADLINES = {
 }
 
 
-def headline(checks: Sequence[Check]) -> str:
-    """Can I send, and how: the one line at the top of the window and of every report."""
+# -- the mail programs on this computer ---------------------------------------------------------
+
+def program_changes(mail_programs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries of a report's ``mail_programs`` whose settings must change."""
+    return [e for e in mail_programs if isinstance(e, dict) and e.get("verdict") == "change"]
+
+
+def and_list(items: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return _("{first} and {last}").format(first=", ".join(items[:-1]), last=items[-1])
+
+
+def change_items(entry: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) of each setting *entry*'s program must change, as the program labels it,
+    from the entry's ``use`` (a setting tested and working in this run); [] when it has none."""
+    from ..accounts.settings import change_items as items
+
+    use = entry.get("use")
+    if not isinstance(use, dict):
+        return []
+    return items(str(entry.get("program", "")), entry, use, plain_auth=True)
+
+
+def change_words(items: list[tuple[str, str]]) -> str:
+    """ "Port to 465 and Connection security to SSL/TLS" ("" for no items)."""
+    # TRANSLATORS: {label} is the mail program's own name for a setting ("Connection
+    # security", "Port"), {value} the value to choose ("SSL/TLS", "465"); it follows "change".
+    return and_list([_("{label} to {value}").format(label=label, value=value) for label, value in items])
+
+
+def _program_clause(changes: list[dict[str, Any]]) -> str:
+    """ "Thunderbird is set differently: change Connection security to SSL/TLS"."""
+    from ..accounts.model import program_name
+
+    programs = list(dict.fromkeys(program_name(str(e.get("program", ""))) for e in changes))
+    each = [change_items(e) for e in changes]
+    if len(programs) == 1 and all(items == each[0] for items in each):
+        if each[0]:
+            what = change_words(each[0])
+            # TRANSLATORS: {program} is a mail program ("Thunderbird"); {changes} e.g.
+            # "Connection security to SSL/TLS" or "Port to 465 and Connection security to SSL/TLS".
+            return _("{program} is set differently: change {changes}").format(program=programs[0], changes=what)
+        # TRANSLATORS: {program} is a mail program ("Thunderbird").
+        return _("{program} is set differently: change its outgoing-server settings").format(program=programs[0])
+    # TRANSLATORS: a mail program's own name for a setting, named in a sentence ("change
+    # Connection security"); German quotes it: „{label}“.
+    labels = and_list([_("{label}").format(label=label)
+                       for label in dict.fromkeys(label for items in each for label, _value in items)])
+    if not labels:
+        labels = _("the outgoing-server settings")
+    if len(programs) == 1:
+        # TRANSLATORS: {program} is a mail program ("Thunderbird"); {labels} its names for the
+        # settings to change ("Connection security", "Port and Connection security").
+        return ngettext("{program} is set differently for {n} account: change {labels}",
+                        "{program} is set differently for {n} accounts: change {labels}", len(changes)).format(
+            program=programs[0], n=len(changes), labels=labels)
+    # TRANSLATORS: {programs} are mail programs ("Thunderbird and Evolution"); {labels} their names
+    # for the settings to change ("Connection security and Encryption method").
+    return _("{programs} are set differently: change {labels}").format(programs=and_list(programs), labels=labels)
+
+
+def _programs_set_differently(changes: list[dict[str, Any]]) -> str:
+    """ "A mail program on this computer is set differently: demo@example.net in Thunderbird
+    (mail.example.net, port 465, STARTTLS)." """
+    from .mail_programs import setting, who
+
+    listed = "; ".join(_("{who} ({setting})").format(who=who(e), setting=setting(e)) for e in changes)
+    return ngettext("A mail program on this computer is set differently: {list}.",
+                    "Mail programs on this computer are set differently: {list}.", len(changes)).format(list=listed)
+
+
+def _program_fixes(changes: list[dict[str, Any]]) -> str:
+    """Each program's fix sentence (with its account when there are several)."""
+    if len(changes) == 1:
+        return str(changes[0].get("fix") or "")
+    out = []
+    for e in changes:
+        account = str(e.get("account") or e.get("user") or e.get("host") or "")
+        # TRANSLATORS: {account} is an e-mail address; {fix} "In Thunderbird: Account Settings > ...".
+        out.append(_("{account}: {fix}").format(account=account, fix=e.get("fix") or "") if account
+                   else str(e.get("fix") or ""))
+    return " ".join(out)
+
+
+def headline(checks: Sequence[Check], mail_programs: Sequence[dict[str, Any]] = ()) -> str:
+    """Can I send, and how: the one line at the top of the window and of every report.
+
+    When sending works but a mail program on this computer (*mail_programs*, the report's
+    block) is set differently, the line says both: what works, and which program must
+    change which setting."""
     from ..causes import family_words
 
     verdict = overall(checks)
@@ -218,6 +322,12 @@ def headline(checks: Sequence[Check]) -> str:
         return _(RED_HEADLINES.get(verdict.where, RED_HEADLINES["*"]))
     broken = [c for c in deciding_checks(checks) if c.light == "red"]
     mode = mode_word(best.mode)
+    changes = program_changes(mail_programs)
+    if best.light == "green" and changes:
+        # TRANSLATORS: {mode} is "SSL/TLS" or "STARTTLS"; {programs} e.g. "Thunderbird is set
+        # differently: change Connection security to SSL/TLS".
+        return _("Sending works with port {port} and {mode} (connection type), but {programs}").format(
+            port=best.port, mode=mode, programs=_program_clause(changes))
     if best.light == "green":
         if broken:
             # TRANSLATORS: {mode} is "SSL/TLS" or "STARTTLS"; {ports} "port 465" or "ports 465 and 2525".
@@ -230,6 +340,12 @@ def headline(checks: Sequence[Check]) -> str:
     problem = _(AMBER_PROBLEMS[key]) if key in AMBER_PROBLEMS else _("with a warning")
     problem = problem.format(product=best.context.get("product", ""),
                              family_failed=family_words(failed[0] if failed else "ipv6"))
+    if changes:
+        # TRANSLATORS: {mode} is "SSL/TLS" or "STARTTLS"; {problem} e.g. "your security program Avast
+        # checks it on the way"; {programs} e.g. "Thunderbird is set differently: change Connection
+        # security to SSL/TLS".
+        return _("Sending works with port {port} and {mode} (connection type), but {problem}, and "
+                 "{programs}").format(port=best.port, mode=mode, problem=problem, programs=_program_clause(changes))
     # TRANSLATORS: {mode} is "SSL/TLS" or "STARTTLS"; {problem} e.g. "your security program Avast
     # checks it on the way".
     return _("Sending works with port {port} and {mode} (connection type), but {problem}").format(
