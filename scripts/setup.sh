@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
 # One-step set-up on a fresh machine.
-#   bash scripts/setup.sh run    install smtpdiag (with the window) and open the demo
-#   bash scripts/setup.sh test   install the test dependencies and run every test
+#   bash scripts/setup.sh run          install smtpdiag (with the window) and open the demo
+#   bash scripts/setup.sh test         install the test dependencies and run every test
 # Both create ./.venv (a private Python environment) and install what the
 # system lacks for Qt's offscreen/X11 platform and for the network tests.
+#   bash scripts/setup.sh system test  only the system packages of "test" (or "run"): for a CI
+#                                      that brings its own Python (.github/workflows/ci.yml)
+#   bash scripts/setup.sh list test    print those packages, one a line (installs nothing)
+# This is the one list of system packages; Debian's names (Ubuntu's t64 renames are found).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-run}"
 shift || true
+kind="$what"
+if [ "$what" = system ] || [ "$what" = list ]; then
+  kind="${1:-run}"
+  shift || true
+fi
+if [ "$kind" != run ] && [ "$kind" != test ]; then
+  echo "usage: bash scripts/setup.sh run|test, or system|list run|test" >&2
+  exit 64
+fi
 
 PY="${PYTHON:-python3}"
 SYSTEM_PACKAGES=(libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1
                  libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
                  libxcb-shape0 libxcb-xinerama0 fonts-dejavu-core)
-if [ "$what" = test ]; then
+if [ "$kind" = test ]; then
   # What the tests drive for real: firewall rules in network namespaces (nftables, iproute2,
   # util-linux's unshare), the PDF renderer (poppler-utils), real VPN daemons (openvpn; strongSwan's
   # charon needs its openssl plugin, which Debian ships only as a Recommends:
@@ -24,11 +37,25 @@ if [ "$what" = test ]; then
                    gettext chromium)
 fi
 
+installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
+# Debian 13 and Ubuntu 24.04 renamed some libraries for 64-bit time (libglib2.0-0 is
+# libglib2.0-0t64 there): ask apt for the name it has.
+apt_name() {
+  if ! apt-cache show "$1" >/dev/null 2>&1 && apt-cache show "$1t64" >/dev/null 2>&1; then
+    echo "$1t64"
+  else
+    echo "$1"
+  fi
+}
+
 install_system_packages() {
   command -v dpkg-query >/dev/null 2>&1 || return 0
   local missing=()
   for p in "${SYSTEM_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    installed "$p" || installed "${p}t64" || missing+=("$(apt_name "$p")")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   local sudo=""
@@ -54,6 +81,17 @@ install_system_packages() {
   fi
   rm -f "$log"
 }
+
+case "$what" in
+  list)
+    printf '%s\n' "${SYSTEM_PACKAGES[@]}"
+    exit 0
+    ;;
+  system)
+    install_system_packages
+    exit 0
+    ;;
+esac
 
 install_system_packages
 if [ ! -x .venv/bin/python ]; then

@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -288,3 +289,64 @@ def test_the_window_says_when_the_time_limit_is_too_short_for_windows(qtbot):  #
     assert not linux.timeout_hint.isVisible()
     windows.timeout.setValue(3.0)
     assert not windows.timeout_hint.isVisible()
+
+
+def _workflow_steps(text: str) -> list[dict[str, str]]:
+    """The steps of the workflow's job, each as {"name", "if", "run", "text"} (the text of
+    the step as written; a small reader of the one shape ci.yml uses, no YAML library)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "steps:")
+    indent = len(lines[start + 1]) - len(lines[start + 1].lstrip())
+    steps: list[list[str]] = []
+    for line in lines[start + 1:]:
+        if line.strip() and len(line) - len(line.lstrip()) < indent:
+            break  # the end of the steps
+        if line[indent:].startswith("- "):
+            steps.append([])
+        if steps:
+            steps[-1].append(line)
+    out = []
+    for step in steps:
+        body = "\n".join(step)
+        fields = {key: (m.group(1).strip() if (m := re.search(rf"^\s*-?\s*{key}:\s*(.*)$", body, re.M)) else "")
+                  for key in ("name", "if", "run")}
+        fields["text"] = body
+        out.append(fields)
+    return out
+
+
+def test_the_linux_ci_installs_its_system_packages_with_setup_sh_only() -> None:
+    """The list of system packages lives in scripts/setup.sh alone: the Linux job calls it,
+    and no workflow has an apt-get list of its own."""
+    root = Path(__file__).resolve().parents[1]
+    workflows = sorted((root / ".github" / "workflows").glob("*.y*ml"))
+    assert workflows
+    steps = _workflow_steps((root / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8"))
+    linux = [s for s in steps if "runner.os == 'Linux'" in s["if"] and "setup.sh" in s["text"]]
+    assert [s["run"] for s in linux] == ["bash scripts/setup.sh system test"], linux
+    # before the test suite runs
+    names = [s["name"] for s in steps]
+    assert names.index(linux[0]["name"]) < names.index("Test suite")
+    for path in workflows:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\b(apt-get|apt|dpkg)\b", text), f"{path.name} installs packages itself"
+    # What the Linux job used to install itself is in setup.sh's list (nothing lost in the move).
+    listed = subprocess.run(["bash", str(root / "scripts" / "setup.sh"), "list", "test"], capture_output=True,
+                            text=True, timeout=30, check=True).stdout.split()
+    for package in ("libegl1", "libgl1", "libopengl0", "libxkbcommon0", "libxkbcommon-x11-0", "libfontconfig1",
+                    "libdbus-1-3", "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-shape0",
+                    "libxcb-xinerama0", "fonts-dejavu-core", "poppler-utils", "gettext", "desktop-file-utils",
+                    "appstream"):
+        assert package in listed, package
+    run_only = subprocess.run(["bash", str(root / "scripts" / "setup.sh"), "list", "run"], capture_output=True,
+                              text=True, timeout=30, check=True).stdout.split()
+    assert run_only and set(run_only) < set(listed)
+
+
+def test_setup_sh_refuses_an_unknown_kind_in_one_line() -> None:
+    root = Path(__file__).resolve().parents[1]
+    for args in (["list", "everything"], ["system", "tset"], ["bogus"]):
+        result = subprocess.run(["bash", str(root / "scripts" / "setup.sh"), *args], capture_output=True,
+                                text=True, timeout=30)
+        assert (result.returncode, result.stdout) == (64, "")
+        assert result.stderr == "usage: bash scripts/setup.sh run|test, or system|list run|test\n"
