@@ -824,18 +824,36 @@ def _dns_lookup(name: str, rdtype: str, timeout: float,
     except (dns.name.NameTooLong, dns.name.LabelTooLong, dns.name.EmptyLabel,
             dns.name.BadEscape, dns.name.IDNAException, UnicodeError) as exc:
         raise ProbeError("nxdomain", f"{question}: not a valid name ({describe(exc)})") from None
-    except (dns.exception.DNSException, OSError) as exc:
+    except dns.exception.DNSException as exc:
         raise ProbeError("dns_error", f"{question}: {describe(exc)}") from None
+    except OSError as exc:
+        # A socket error the library let through: the one error map says what it was.  The
+        # name servers could not be asked (refused, unreachable, blocked here...): to the
+        # look-up that is its name service failing; what the map does not know is not
+        # guessed at (internal_error, with its traceback in the log).
+        failure = failure_of(exc)
+        if failure in (Failure.NXDOMAIN, Failure.DNS_ERROR, Failure.CANCELLED):
+            raise ProbeError(failure, f"{question}: {describe(exc)}") from None
+        if failure == Failure.UNKNOWN:
+            raise
+        raise ProbeError("dns_error", f"{question}: the name service could not be asked "
+                                      f"({failure}: {describe(exc)})") from None
     return _dns_record_texts(rdtype, list(answer))
 
 
 def _dns_errors(exc: BaseException) -> str:
-    """What each name server answered, short: ``SERVFAIL``, ``REFUSED``, an error name."""
+    """What each name server answered, short: ``SERVFAIL``, ``REFUSED``, or for a socket
+    error the word of the one error map (``refused``, ``unreachable``, ``local_blocked``)."""
     errors = getattr(exc, "kwargs", {}).get("errors") or []
     words: list[str] = []
     for error in errors:
         what = error[3] if len(error) > 3 else error
-        word = what if isinstance(what, str) else type(what).__name__
+        if isinstance(what, str):
+            word = what
+        elif isinstance(what, OSError) and failure_of(what) != Failure.UNKNOWN:
+            word = f"{failure_of(what)} ({type(what).__name__})"
+        else:
+            word = type(what).__name__
         if word not in words:
             words.append(word)
     return ", ".join(words) or "no name server answered"

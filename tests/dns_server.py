@@ -5,6 +5,7 @@
         dns.add("mail.example.test", "A", "192.0.2.25")
         dns.servfail("broken.example.test")      # answers SERVFAIL
         dns.silent("slow.example.test")          # never answers: the client times out
+        dns.truncated("big.example.test")        # answers "truncated": the client asks again over TCP
         net = Network(nameservers=[dns.address])
 
 One UDP socket on 127.0.0.1 (port 0, so parallel tests never collide) served
@@ -45,6 +46,7 @@ class DnsServer:
         self._records: dict[tuple[str, str], list[str]] = {}
         self._servfail: set[str] = set()
         self._silent: set[str] = set()
+        self._truncated: set[str] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.queries: list[tuple[str, str]] = []  # (name, type) of every question received
@@ -80,6 +82,13 @@ class DnsServer:
             self._silent.update(_key(n) for n in names)
         return self
 
+    def truncated(self, *names: str) -> DnsServer:
+        """Answer these names with the TC flag (the answer did not fit): a client then asks
+        again over TCP, on the same address and port (where this server does not listen)."""
+        with self._lock:
+            self._truncated.update(_key(n) for n in names)
+        return self
+
     # -- serving ------------------------------------------------------------------------
 
     def _serve(self) -> None:
@@ -113,9 +122,12 @@ class DnsServer:
             values = list(self._records.get((name, rdtype), []))
             exists = any(n == name for n, _t in self._records)
             servfail = name in self._servfail
+            truncated = name in self._truncated
         response = dns.message.make_response(query)
         response.flags |= dns.flags.AA
-        if servfail:
+        if truncated:
+            response.flags |= dns.flags.TC
+        elif servfail:
             response.set_rcode(dns.rcode.SERVFAIL)
         elif values:
             response.answer.append(dns.rrset.from_text_list(

@@ -10,6 +10,7 @@ never leaves its tables.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -416,6 +417,22 @@ def test_dns_query_failures(world: World) -> None:
     with pytest.raises(ProbeError) as stopped:
         world.net.dns_query(DOMAIN, "MX", 1.0, cancel)
     assert stopped.value.failure == "cancelled"
+
+
+def test_a_name_server_that_refuses_is_told_by_the_one_error_map(server: DnsServer) -> None:
+    """A real failing look-up: the name server on loopback answers "truncated", so the
+    library asks again over TCP, where the port refuses (a bound TCP socket that does not
+    listen: the kernel answers with a reset).  The socket error is named by
+    net.failure_of (contract section 5), and the look-up is a failed name service."""
+    server.truncated("big.example.test")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as closed:
+        closed.bind(server.address)  # the same port over TCP: taken, never listening
+        with pytest.raises(ProbeError) as refused:
+            Network(nameservers=[server.address]).dns_query("big.example.test", "MX", 2.0)
+    assert refused.value.failure == "dns_error"
+    assert refused.value.detail == ("big.example.test MX: the name service failed "
+                                    "(Truncated, refused (ConnectionRefusedError))")
+    assert ("big.example.test", "MX") in server.queries
 
 
 def test_dns_query_honours_timeout_and_cancel(server: DnsServer) -> None:
