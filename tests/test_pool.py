@@ -9,12 +9,15 @@ import logging
 import threading
 
 import pytest
+from scenario_expectations import GREEN, Expect
 
 from smtpdiag.config import PortSpec, RunConfig
 from smtpdiag.engine import CheckFinished, Diagnosis, Event, Finished, Planned, StepRecorded
 from smtpdiag.net import Network, ProbeError
+from smtpdiag.simnet.behaviours import by_port
 from smtpdiag.simnet.proxy import ProxyRule
-from smtpdiag.simnet.scenarios import GREEN, Expect, Scenario, by_port, start_scenario
+from smtpdiag.simnet.scenarios import Scenario
+from smtpdiag.simnet.world import start_scenario
 from smtpdiag.workers import Pool
 
 TIMEOUT = 1.5
@@ -22,25 +25,26 @@ TIMEOUT = 1.5
 CUT, DROPPED, CLOSED = 3002, 3003, 3004
 
 
-def big_world(ports: int = 6) -> Scenario:
+def big_world(ports: int = 6) -> tuple[Scenario, dict[int, Expect]]:
     """*ports* ports on the target (IPv4 and IPv6) and on both reference servers: one cut
     by the network for everybody (the reference servers decide: ``network``), one where
-    only the target has nothing listening (``server``), one silently dropped; the rest work."""
+    only the target has nothing listening (``server``), one silently dropped; the rest work.
+    Returns the world and the verdict each target port should get."""
     specs = tuple(PortSpec(3000 + i, "implicit" if i % 2 else "starttls") for i in range(ports))
     expected = {p.port: GREEN for p in specs}
     expected[CUT] = Expect("red", "tcp_reset", "network")
     expected[CLOSED] = Expect("red", "tcp_refused", "server")
     expected[DROPPED] = Expect("red", "tcp_timeout", "network")
-    return Scenario("pool", "pool", "pool", expected, GREEN, ports=specs, target_ipv6=True,
+    return Scenario("pool", "pool", "pool", ports=specs, target_ipv6=True,
                     network={CUT: ProxyRule.of("reset_on_connect"), DROPPED: ProxyRule.of("drop")},
-                    target_servers=by_port({CLOSED: None}))
+                    target_servers=by_port({CLOSED: None})), expected
 
 
 def test_more_checks_than_workers_with_reference_checks_deciding_rows_finishes_right() -> None:
     """18 checks (27 attempts with the target's IPv6) on 3 workers: the targets whose cause
     the reference servers decide wait for them without holding a worker, so no deadlock,
     and each row is shown once, after the reference rows of its port."""
-    scenario = big_world()
+    scenario, expected = big_world()
     events: list[Event] = []
     with start_scenario(scenario) as sim:
         diagnosis = Diagnosis(sim.config(timeout=TIMEOUT, time_server=None), network=sim.network,
@@ -49,7 +53,7 @@ def test_more_checks_than_workers_with_reference_checks_deciding_rows_finishes_r
         result = diagnosis.wait(60)
     assert result is not None, "the run did not finish: a task waited for a queued one"
     got = {c.port: (c.light, c.cause, c.where) for c in result.checks if c.role == "target"}
-    assert got == {port: (e.light, e.cause, e.where) for port, e in scenario.expected.items()}
+    assert got == {port: e.verdict for port, e in expected.items()}
     assert len(result.checks) == 18
     assert [a.family for a in next(c for c in result.checks if c.id == "target-3000").attempts] == ["ipv4", "ipv6"]
     # the events a window relies on: the plan first, one row event per check, Finished last
@@ -73,7 +77,7 @@ def test_more_checks_than_workers_with_reference_checks_deciding_rows_finishes_r
 
 
 def test_the_threads_of_a_big_run_stay_within_the_pool_and_end_with_it() -> None:
-    scenario = big_world(8)
+    scenario, _expected = big_world(8)
     before = set(threading.enumerate())
     seen: set[threading.Thread] = set()
     most = 0
@@ -105,9 +109,8 @@ def test_cancel_with_every_worker_busy_and_work_queued_returns_at_once() -> None
     minutes.  Cancelled, the busy workers stop waiting and the queued attempts connect
     nowhere, so the result comes back (bounded here by far less than one timeout)."""
     specs = tuple(PortSpec(3100 + i, "starttls") for i in range(4))
-    dropped = Scenario("dropped", "dropped", "dropped", {p.port: Expect("red", "tcp_timeout", "network")
-                                                         for p in specs},
-                       GREEN, ports=specs, network={p.port: ProxyRule.of("drop") for p in specs})
+    dropped = Scenario("dropped", "dropped", "dropped", ports=specs,
+                       network={p.port: ProxyRule.of("drop") for p in specs})
     events: list[Event] = []
     with start_scenario(dropped) as sim:
         diagnosis = Diagnosis(sim.config(timeout=60, time_server=None), network=sim.network,
