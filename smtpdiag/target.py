@@ -50,14 +50,26 @@ class Target:
     email: str | None = None  # the address, if the user typed one
 
 
-def _ip_literal(text: str) -> str | None:
-    candidate = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def ip_address_of(text: str) -> IPAddress | None:
+    """The IP address *text* is (``192.0.2.1``, ``2001:db8::1``, ``fe80::1%eth0``), or None
+    when it is not one (a name).  The one test of "address or name?" in smtpdiag; its
+    ``.version`` is the one test of the family (``smtpdiag.net.family_of``)."""
     try:
-        return str(ipaddress.ip_address(candidate))
+        return ipaddress.ip_address(text)
     except ValueError:
-        if text.startswith("["):
-            raise BadInput(_("'{text}' is not a valid IPv6 address.").format(text=text)) from None
         return None
+
+
+def _ip_literal(text: str) -> str | None:
+    """A typed address, also in brackets (``[2001:db8::1]``, as in a mail address)."""
+    bracketed = text.startswith("[")
+    ip = ip_address_of(text[1:-1] if bracketed and text.endswith("]") else text)
+    if ip is None and bracketed:
+        raise BadInput(_("'{text}' is not a valid IPv6 address.").format(text=text))
+    return str(ip) if ip is not None else None
 
 
 def normalise_host(text: str) -> tuple[str, str]:

@@ -21,12 +21,13 @@ Never raises: an unreadable source gives ``[]``.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+
+from ..target import ip_address_of
 
 RESOLV_CONF = Path("/etc/resolv.conf")
 RESOLVED_UPSTREAM = Path("/run/systemd/resolve/resolv.conf")
@@ -37,11 +38,7 @@ MAX_SERVERS = 8
 def _address(text: str) -> str | None:
     text = text.strip().strip("[]")
     base = text.split("%", 1)[0]  # fe80::1%eth0: keep the zone, check the address
-    try:
-        ipaddress.ip_address(base)
-    except ValueError:
-        return None
-    return text
+    return text if ip_address_of(base) is not None else None
 
 
 def _unique(addresses: Iterable[str | None]) -> list[str]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..login_policy import oauth_only
-from ..net import CertificateRejected, Network, ProbeError
+from ..net import CertificateRejected, Network, ProbeError, family_of, host_port
 from ..records import Attempt, Step, TlsInfo, TranscriptLine, internal_error_attempt
 from . import second_look
 from . import tls as tlsmod
@@ -124,7 +124,7 @@ class SmtpProbe:
         local = session.stream.local_address() or "127.0.0.1"
         if local.startswith("::ffff:"):
             local = local[7:]
-        return f"[IPv6:{local}]" if ":" in local else f"[{local}]"
+        return f"[IPv6:{local}]" if family_of(local) == "ipv6" else f"[{local}]"
 
     def connect(self, deadline: float | None = None, why: str = "") -> SmtpSession:
         """A new connection to this address and port; *deadline*: the step it serves;
@@ -132,7 +132,7 @@ class SmtpProbe:
         n = len(self._sessions) + 1
         self._opening = n
         timeout = self.s.timeout if deadline is None else deadline - time.monotonic()
-        where = _fmt(self.address, self.s.port)
+        where = host_port(self.address, self.s.port)
         if timeout <= 0:
             raise ProbeError("timeout", "no time left in this step for another connection")
         if n > 1:
@@ -167,10 +167,10 @@ class SmtpProbe:
 
     # -- the steps ---------------------------------------------------------------
     def run(self) -> Attempt:
-        family: Literal["ipv4", "ipv6"] = "ipv6" if ":" in self.address else "ipv4"
+        family = family_of(self.address)
         try:
             t = time.monotonic()
-            self.note(f"connection 1: connecting to {_fmt(self.address, self.s.port)} ({self.s.mode})")
+            self.note(f"connection 1: connecting to {host_port(self.address, self.s.port)} ({self.s.mode})")
             if not self.net.has_route(self.address, self.s.port):
                 detail = (f"this computer has no route to {self.address} "
                           f"(no {'IPv6' if family == 'ipv6' else 'IPv4'} connection here)")
@@ -183,7 +183,7 @@ class SmtpProbe:
                 if exc.failure in ("reset", "eof"):
                     # A reset (not a refusal) means the connection was open and then cut
                     # before we looked: the cut belongs to the step that comes next.
-                    self.rec.add("connect", True, t, f"connected to {_fmt(self.address, self.s.port)}")
+                    self.rec.add("connect", True, t, f"connected to {host_port(self.address, self.s.port)}")
                     nxt = "tls" if self.s.mode == "implicit" else "greeting"
                     self.rec.add(nxt, False, time.monotonic(), f"cut at once: {exc.detail}", exc.failure)
                     self.note(f"connection 1 opened, then cut at once: {exc.detail}")
@@ -191,7 +191,7 @@ class SmtpProbe:
                 self.rec.add("connect", False, t, exc.detail, exc.failure)
                 self.note(f"connection 1 not opened: {exc.detail}")
                 return self._attempt(family)
-            self.rec.add("connect", True, t, f"connected to {_fmt(self.address, self.s.port)}")
+            self.rec.add("connect", True, t, f"connected to {host_port(self.address, self.s.port)}")
             if self.s.mode == "implicit":
                 self._implicit(session)
             else:
@@ -200,10 +200,10 @@ class SmtpProbe:
             if exc.failure == "cancelled":
                 self.rec.add(self._current_step(), False, time.monotonic(), "cancelled", "cancelled")
             else:  # a transport word no step expected to meet here: say so, never guess
-                return internal_error_attempt(f"{_fmt(self.address, self.s.port)}", exc, family,
+                return internal_error_attempt(f"{host_port(self.address, self.s.port)}", exc, family,
                                               self.address, tuple(self.rec.steps), tuple(self.transcript))
         except Exception as exc:  # noqa: BLE001 - anything unexpected: internal_error, never a guess
-            return internal_error_attempt(f"{_fmt(self.address, self.s.port)}", exc, family, self.address,
+            return internal_error_attempt(f"{host_port(self.address, self.s.port)}", exc, family, self.address,
                                           tuple(self.rec.steps), tuple(self.transcript))
         finally:
             for opened in self._sessions:
@@ -437,10 +437,6 @@ class SmtpProbe:
         result = log_in(session, mechanisms, self.s.user or "", self.s.password, ProbeError,
                         lambda exc: (exc.failure, exc.detail) if isinstance(exc, ProbeError) else ("failed", ""))
         self.rec.add("auth", result.ok, t, result.detail, result.failure)
-
-
-def _fmt(address: str, port: int) -> str:
-    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
 def skipped_auth_step(reason: str) -> Step:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import ipaddress
 import json
 import os
 import re
@@ -29,6 +28,7 @@ from ..i18n import _
 from ..net import failure_of
 from ..paths import data_dir
 from ..records import CertInfo
+from ..target import ip_address_of
 from .tls_codes import os_verification_failure
 
 if TYPE_CHECKING:
@@ -263,10 +263,7 @@ def chain_of(sock: ssl.SSLSocket, verified: bool) -> tuple[CertInfo, ...]:
 
 
 def _name_matches(host: str, cert: CertInfo) -> bool:
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        ip = None
+    ip = ip_address_of(host)
     if ip is not None:
         return any(str(ip) == s for s in cert.san)
     host = host.lower().rstrip(".")

@@ -21,11 +21,11 @@ Names under ``.invalid`` (smtpdiag's own EHLO name) are kept: they name nobody.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any
 
 from ..i18n import _, ngettext
+from ..target import ip_address_of
 from .html import created_words
 from .model import Report
 
@@ -162,9 +162,8 @@ class Anonymiser:
         zone = ""
         if "%" in text:
             text, zone = text.split("%", 1)
-        try:
-            ip = ipaddress.ip_address(text)
-        except ValueError:
+        ip = ip_address_of(text)
+        if ip is None:
             return None
         return self._stand_in("address", ip.compressed) + (f"%{zone}" if zone else "")
 
