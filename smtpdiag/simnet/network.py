@@ -47,6 +47,7 @@ from ..net import (
     is_ip_literal,
     socket_family,
 )
+from ..target import ip_address_of
 from .sockets import Endpoint, Family
 
 DOCUMENTATION_NETWORKS = tuple(
@@ -56,18 +57,13 @@ DOCUMENTATION_NETWORKS = tuple(
 
 
 def is_documentation_address(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in net for net in DOCUMENTATION_NETWORKS)
+    ip = ip_address_of(address)
+    return ip is not None and any(ip in net for net in DOCUMENTATION_NETWORKS)
 
 
 def _canonical_address(address: str) -> str:
-    try:
-        return ipaddress.ip_address(address.strip("[]")).compressed
-    except ValueError:
-        return address.lower()
+    ip = ip_address_of(address.strip("[]"))
+    return ip.compressed if ip is not None else address.lower()
 
 
 def _canonical_name(name: str) -> str:
