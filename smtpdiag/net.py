@@ -17,7 +17,6 @@ code path.  Failure words are :class:`~smtpdiag.records.Failure` members.
 from __future__ import annotations
 
 import errno
-import ipaddress
 import os
 import select
 import socket
@@ -29,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Generic, Literal, Self, TypeVar
 
 from .records import Failure
+from .target import ip_address_of
 
 T = TypeVar("T")
 
@@ -39,8 +39,9 @@ DNS_RECORD_TYPES = ("MX", "SRV", "TXT", "A", "AAAA")
 
 
 def family_of(address: str) -> Literal["ipv4", "ipv6"]:
-    """The family of an IP address literal (the one "is it IPv6" test)."""
-    return "ipv6" if ":" in address else "ipv4"
+    """The family of an IP address literal (the one "is it IPv6" test; a name counts as IPv4)."""
+    ip = ip_address_of(address)
+    return "ipv6" if ip is not None and ip.version == 6 else "ipv4"
 
 
 def socket_family(address: str) -> socket.AddressFamily:
@@ -55,11 +56,7 @@ def host_port(address: str, port: int) -> str:
 
 def is_ip_literal(text: str) -> bool:
     """Whether *text* is an IPv4 or IPv6 address (not a name)."""
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
+    return ip_address_of(text) is not None
 
 
 class ProbeError(Exception):
