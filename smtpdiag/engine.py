@@ -51,6 +51,7 @@ from .net import Network, ProbeError, family_of
 from .probe.login import choose_login, encrypted_and_verified, login_secrets, scrub_after_login
 from .probe.smtp import ProbeSettings, probe_smtp, skipped_auth_step
 from .records import Attempt, Check, Step, TranscriptLine, internal_error_attempt
+from .target import ip_address_of
 from .verdict import Overall, classify, is_offline, overall
 from .workers import WORKERS, Pool
 
@@ -153,12 +154,8 @@ def account_checks(config: RunConfig, host: str) -> list[Check]:
 
 def _literal(host: str) -> str | None:
     """The address when *host* is an IP address literal (nothing to look up)."""
-    import ipaddress
-
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        return None
+    ip = ip_address_of(host)
+    return str(ip) if ip is not None else None
 
 
 class _Host:
