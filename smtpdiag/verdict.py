@@ -192,6 +192,49 @@ def _works(cause: str, light: str) -> bool:
     return light in ("green", "amber") and cause != "cancelled"
 
 
+# A reference check ending so never met this network's mail traffic: its own name was not
+# found, there was no name service, this computer is offline or may not connect.
+_NEVER_REACHED_NETWORK = frozenset({"dns_not_found", "dns_failure", "offline", "local_blocked"})
+
+
+@dataclass(frozen=True)
+class References:
+    """How the reference servers fared on one check's port and mode, compared with its
+    *cause*: the one comparison behind a "by control" where (:func:`where_for`) and the
+    window's "Other mail servers" column.  Counts are of *tested* reference checks: those
+    that reached a light (not grey: not cancelled, not an internal error)."""
+
+    tested: int
+    working: int  # green or amber
+    green: int
+    same_cause: bool  # every tested one ended with *cause* (and at least one was tested)
+    names_only: bool  # every tested one failed to look up a name (and at least one was tested)
+    where: str  # network (all failed the same way), server (one got further), unknown
+
+
+def compare_references(cause: str, controls: Iterable[Check]) -> References:
+    """The reference servers' finished checks on the same port and mode, against *cause*."""
+    tested = [c for c in controls if c.light != "grey" and c.cause != "cancelled"]
+    informative = [c for c in tested if c.cause not in _NEVER_REACHED_NETWORK]
+    if not informative:
+        where = "unknown"
+    elif all(c.cause == cause for c in informative):
+        where = "network"
+    elif cause in CAUSE_STEP and any(_LEVEL[CAUSE_STEP.get(c.cause, "end")] > _LEVEL[CAUSE_STEP[cause]]
+                                     for c in informative):
+        where = "server"
+    else:
+        where = "unknown"
+    return References(
+        tested=len(tested),
+        working=sum(1 for c in tested if c.light in ("green", "amber")),
+        green=sum(1 for c in tested if c.light == "green"),
+        same_cause=bool(tested) and all(c.cause == cause for c in tested),
+        names_only=bool(tested) and all(c.cause.startswith("dns_") for c in tested),
+        where=where,
+    )
+
+
 def where_for(cause: str, tls: TlsInfo | None, steps: Sequence[Step],
               controls: Iterable[Check], intercept_kind: str | None = None) -> str:
     """Who is at fault for *cause*: the table's default, or decided by the controls."""
@@ -204,19 +247,7 @@ def where_for(cause: str, tls: TlsInfo | None, steps: Sequence[Step],
             return intercept_kind or "network"
     if default != "by_control":
         return default
-    informative = [
-        c for c in controls
-        if c.cause not in ("cancelled", "dns_not_found", "dns_failure", "offline", "local_blocked")
-        and c.light != "grey"
-    ]
-    if not informative:
-        return "unknown"
-    if all(c.cause == cause for c in informative):
-        return "network"
-    level = _LEVEL[CAUSE_STEP[cause]]
-    if any(_LEVEL[CAUSE_STEP.get(c.cause, "end")] > level for c in informative):
-        return "server"
-    return "unknown"
+    return compare_references(cause, controls).where
 
 
 # A login the server refused: the run's overall is red with this cause, whatever the ports.

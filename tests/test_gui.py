@@ -748,3 +748,40 @@ def test_other_servers_column_compares_the_same_port_and_mode(qtbot):  # type: i
     assert others("target-9-starttls") == "Work"
     assert others("target-9-implicit") == "Also blocked"
     assert [c.id for c in model.controls_for(implicit)] == ["control1-9-implicit"]
+
+
+def _ref(n: int) -> Check:
+    return Check(f"control{n}-465", "smtp", "control", f"smtp{n}.example.org", 465, "implicit")
+
+
+@pytest.mark.parametrize(("target", "refs", "shown"), [
+    (("red", "tcp_timeout", "network"), [], ""),
+    (("green", "ok", "none"), [("green", "ok"), ("green", "ok")], "Work"),
+    (("amber", "smtp_banner_masked", "network"), [("amber", "smtp_banner_masked")] * 2, "Same warning"),
+    (("amber", "smtp_banner_masked", "network"), [("green", "ok"), ("amber", "tls_outdated")],
+     "Work, with warnings"),
+    (("red", "dns_not_found", "input"), [("red", "dns_not_found"), ("red", "dns_failure")], "Names not found"),
+    (("red", "tcp_timeout", "network"), [("red", "tcp_timeout")] * 2, "Also blocked"),
+    (("red", "tcp_timeout", "unknown"), [("red", "tcp_refused")] * 2, "Also fail"),
+    (("green", "ok", "none"), [("red", "tcp_refused"), ("red", "offline")], "Fail"),
+    (("red", "tcp_timeout", "server"), [("green", "ok"), ("red", "tcp_timeout")], "1 of 2 works"),
+    (("red", "tcp_timeout", "server"), [("green", "ok"), ("amber", "tls_outdated"), ("red", "offline")],
+     "2 of 3 work"),
+    (("red", "tcp_timeout", "unknown"), [("grey", "cancelled"), ("grey", "internal_error")], "Not tested"),
+])
+def test_other_servers_column_words(qtbot, target, refs, shown):  # type: ignore[no-untyped-def]
+    """What the "Other mail servers" cell says for each way the reference servers can fare
+    (their checks compared by verdict.compare_references, the rule behind a row's where)."""
+    row = Check("target-465", "smtp", "target", "mail.example.com", 465, "implicit")
+    controls = [_ref(i + 1) for i in range(len(refs))]
+    model = ResultsModel()
+    model.plan([row, *controls])
+    cell = model.index(model.row_of(row.id), COL_OTHERS)
+    if controls:
+        assert cell.data() == "Testing…"
+    for c, (ref_light, ref_cause) in zip(controls, refs, strict=True):
+        model.finish_check(c.with_(light=ref_light, cause=ref_cause, where="unknown"))
+    light, cause, where = target
+    model.finish_check(row.with_(light=light, cause=cause, where=where))
+    model.flush()
+    assert (cell.data() or "") == shown

@@ -9,7 +9,14 @@ import pytest
 
 from smtpdiag.causes import CAUSES, explain
 from smtpdiag.records import Attempt, Check, Step, TlsInfo
-from smtpdiag.verdict import STEP_FAILURES, STEP_FINDINGS, classify, classify_steps, overall
+from smtpdiag.verdict import (
+    STEP_FAILURES,
+    STEP_FINDINGS,
+    classify,
+    classify_steps,
+    compare_references,
+    overall,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 # The project's copy of the contract; tests read it, never a file outside the repository.
@@ -186,6 +193,21 @@ TIMEOUT = [Step("resolve", True, 1), Step("connect", False, 1, "", "timeout")]
 def test_by_control_where(controls: list[Check], where: str) -> None:
     v = classify([attempt("ipv4", TIMEOUT)], 465, controls)
     assert (v.light, v.cause, v.where) == ("red", "tcp_timeout", where)
+
+
+def test_the_reference_comparison_counts_only_what_reached_a_light() -> None:
+    refs = compare_references("tcp_timeout", [control("tcp_timeout", "red"), control("ok", "green"),
+                                              control("tls_outdated", "amber"), control("cancelled", "grey"),
+                                              control("offline", "red")])
+    assert (refs.tested, refs.working, refs.green) == (4, 2, 1)
+    assert not refs.same_cause and not refs.names_only
+    assert refs.where == "server"  # the working ones got further; offline says nothing about the network
+    names = compare_references("tcp_timeout", [control("dns_not_found", "red"), control("dns_failure", "red")])
+    assert (names.tested, names.names_only, names.where) == (2, True, "unknown")
+    same = compare_references("tcp_timeout", [control("tcp_timeout", "red"), control("offline", "red")])
+    assert (same.same_cause, same.where) == (False, "network")
+    none = compare_references("tcp_timeout", [])
+    assert (none.tested, none.same_cause, none.names_only, none.where) == (0, False, False, "unknown")
 
 
 def test_tls_reset_everywhere_is_the_network() -> None:

@@ -44,6 +44,7 @@ from ..i18n import N_, _, ngettext
 from ..records import Check, Step
 from ..report.model import MODE_WORDS, Report, with_words
 from ..textsafe import one_line
+from ..verdict import compare_references
 from . import lights
 
 ROW_TEXT_LIMIT = 600  # characters per cell; the details pane shows everything
@@ -351,18 +352,17 @@ class ResultsModel(QAbstractTableModel):
             return "", ""
         if any(c.state != "done" for c in same_port):
             return _("Testing…"), _("Other servers: still testing")
-        tested = [c.check for c in same_port if c.check.light != "grey" and c.check.cause != "cancelled"]
-        if not tested:
+        refs = compare_references(check.cause, [c.check for c in same_port])
+        if not refs.tested:
             return _("Not tested"), _("Other servers: not tested")
-        working = [c for c in tested if c.light in ("green", "amber")]
-        if len(working) == len(tested):
-            if all(c.light == "green" for c in tested):
+        if refs.working == refs.tested:
+            if refs.green == refs.tested:
                 return _("Work"), _("Other servers: work")
-            if item.state == "done" and all(c.cause == check.cause for c in tested):
+            if item.state == "done" and refs.same_cause:
                 return _("Same warning"), _("Other servers: same warning")
             return _("Work, with warnings"), _("Other servers: work, with warnings")
-        if not working:
-            if all(c.cause.startswith("dns_") for c in tested):
+        if not refs.working:
+            if refs.names_only:
                 return _("Names not found"), _("Other servers: their names cannot be looked up either")
             if item.state == "done" and check.light == "red":
                 if check.where == "network":
@@ -370,8 +370,8 @@ class ResultsModel(QAbstractTableModel):
                 return _("Also fail"), _("Other servers: also fail")
             return _("Fail"), _("Other servers: fail")
         # TRANSLATORS: how many of the other mail servers work on this port, e.g. "2 of 3 work".
-        text = ngettext("{working} of {total} works", "{working} of {total} work", len(working)).format(
-            working=len(working), total=len(tested))
+        text = ngettext("{working} of {total} works", "{working} of {total} work", refs.working).format(
+            working=refs.working, total=refs.tested)
         return text, _("Other servers: {text}").format(text=text)
 
     # -- helpers --------------------------------------------------------------------------
