@@ -68,34 +68,6 @@ class LightsHelpDialog(QDialog):
         self.setMinimumWidth(460)
 
 
-def disclosure_lines(report: Report) -> list[str]:
-    """What a saved report contains, in plain words (smtpdiag.report.privacy when available)."""
-    try:
-        from ..report.privacy import disclosure
-
-        return list(disclosure(report))
-    except ImportError:
-        pass
-    lines = [_("The server name you typed: {target}").format(target=report.input.get("target", ""))]
-    addresses = sorted({c.address for c in report.checks if c.address})
-    if addresses:
-        lines.append(_("The addresses of the servers tested: {addresses}").format(addresses=", ".join(addresses)))
-    if report.input.get("user"):
-        lines.append(_("The login name: {user} (never the password)").format(user=report.input["user"]))
-    if report.environment.get("os"):
-        lines.append(_("Your computer's operating system: {os}").format(os=report.environment["os"]))
-    lines.append(_("Everything that was sent to and received from the servers, except passwords."))
-    return lines
-
-
-def can_anonymise() -> bool:
-    try:
-        from ..report.privacy import anonymise  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 class PrivacyDialog(QDialog):
     """Shows what the report contains before it leaves the computer."""
 
@@ -107,16 +79,15 @@ class PrivacyDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.contents = QListWidget(self)
-        self.contents.addItems(disclosure_lines(report))
+        from ..report.privacy import disclosure
+
+        self.contents.addItems(list(disclosure(report)))
         self.contents.setWordWrap(True)
         self.contents.setAccessibleName(_("What the report contains"))
         layout.addWidget(self.contents)
         self.hide_names = QCheckBox(_("&Hide server names and addresses"), self)
         self.hide_names.setAccessibleDescription(
             _("Replace server names and addresses in the report with placeholders"))
-        if not can_anonymise():
-            self.hide_names.setEnabled(False)
-            self.hide_names.setToolTip(_("Not available in this version."))
         layout.addWidget(self.hide_names)
         note = QLabel(_("Passwords are never part of a report."), self)
         note.setWordWrap(True)

@@ -29,7 +29,6 @@ from ..textsafe import file_name, one_line, plain
 from .dialogs import PrivacyDialog
 from .reportfiles import (
     FORMATS,
-    available_formats,
     format_filter,
     log_dir,
     support_text,
@@ -128,7 +127,7 @@ class ReportActions(QObject):
         if dialog.exec() != PrivacyDialog.DialogCode.Accepted:
             return
         report = dialog.chosen_report(w.report)
-        formats = available_formats()
+        formats = list(FORMATS)
         filters = [format_filter(f) for f in formats]
         stamp = report.created[:10] or time.strftime("%Y-%m-%d")
         name = safe_file_name(str(report.input.get("target") or "report"), stamp)

@@ -1,6 +1,5 @@
 """Reading and writing reports from the window, and the other files it touches.
 
-    available_formats()  json, text, and html/pdf when their renderers are installed
     write_report()       one report to one file, atomically
     support_text()       the short text "Copy for support" puts on the clipboard
     log_dir()            where the logs are (Help > Open log folder)
@@ -8,8 +7,8 @@
     format_created()     a report's time stamp in local time, for people
 
 The report renderers are other modules (``smtpdiag.report.html``,
-``smtpdiag.report.support``, ``smtpdiag.gui.pdf``); they are imported when used, so a
-missing one only removes its format instead of breaking the window.
+``smtpdiag.report.support``, ``smtpdiag.gui.pdf``); they are imported when used, so the
+window starts without them.
 """
 
 from __future__ import annotations
@@ -27,18 +26,6 @@ FORMATS = {
     "text": (N_("Plain text"), ".txt"),
     "pdf": (N_("PDF document"), ".pdf"),
 }
-
-
-def available_formats() -> list[str]:
-    """The report formats this installation can write (HTML and PDF are optional)."""
-    formats = ["json", "html", "text"]
-    try:
-        from .pdf import write_pdf  # noqa: F401
-
-        formats.append("pdf")
-    except ImportError:
-        pass
-    return formats
 
 
 def format_filter(fmt: str) -> str:
@@ -91,9 +78,7 @@ def format_created(created: str) -> str:
 
 def log_run(report: Report) -> None:
     """Add a finished check to the user's log, as ``smtpdiag check`` does."""
-    try:
-        from ..report.logs import log_report, setup_logging
-    except ImportError:
-        return
+    from ..report.logs import log_report, setup_logging
+
     setup_logging()
     log_report(report)
