@@ -30,7 +30,7 @@ from smtpdiag.simnet.servers import SimServers, smtp_server
 from smtpdiag.simnet.world import start_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "smtpdiag" / "data" / "report.schema.json").read_text(encoding="utf-8"))
 TIMEOUT = 1.5
 
 

@@ -21,7 +21,7 @@ from smtpdiag.probe.tls import check_ca_file
 from smtpdiag.report.loader import load_report_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "smtpdiag" / "data" / "report.schema.json").read_text(encoding="utf-8"))
 
 
 def closed_port() -> int:

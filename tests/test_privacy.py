@@ -18,7 +18,7 @@ from smtpdiag.report.support import support_summary
 from smtpdiag.simnet import scenarios
 from smtpdiag.simnet.world import start_scenario
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "docs" / "report.schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "smtpdiag" / "data" / "report.schema.json").read_text())
 
 TARGET = "Mail.Example.COM"
 HOST = "mail.example.com"

@@ -7,11 +7,13 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
 import time
 import tracemalloc
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_reports import rich_report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS_SCHEMA = ROOT / "docs" / "report.schema.json"
+SCHEMA_FILE = ROOT / "smtpdiag" / "data" / "report.schema.json"  # the only copy
 
 
 def good() -> dict[str, Any]:
@@ -52,10 +54,19 @@ def refused(data: bytes) -> str:
 # -- the schema the program ships is the documented one -----------------------------------------
 
 
-def test_the_shipped_schema_is_docs_report_schema_json() -> None:
-    shipped = ROOT / "smtpdiag" / "data" / "report.schema.json"
-    assert shipped.read_bytes() == DOCS_SCHEMA.read_bytes(), (
-        "docs/report.schema.json changed: copy it to smtpdiag/data/report.schema.json (the loader checks with it)")
+def test_there_is_one_report_schema_the_docs_link_to_and_the_loader_reads() -> None:
+    """One schema, no copies to keep equal: the packaged file is what the docs link to and
+    what the loader checks reports with."""
+    skipped = {"build", "dist", "node_modules", "__pycache__"}
+    copies = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("*schema*.json")
+                    if not any(part.startswith(".") or part in skipped or part.endswith(".egg-info")
+                               for part in p.relative_to(ROOT).parts[:-1]))
+    assert copies == ["smtpdiag/data/report.schema.json"]
+    docs = (ROOT / "docs" / "reports.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\(([^)]*report\.schema\.json)\)", docs)
+    assert links and all((ROOT / "docs" / link).resolve() == SCHEMA_FILE for link in links)
+    shipped = resources.files("smtpdiag.data").joinpath("report.schema.json").read_bytes()
+    assert shipped == SCHEMA_FILE.read_bytes()
 
 
 def test_the_checker_refuses_a_schema_keyword_it_does_not_know() -> None:
@@ -92,7 +103,7 @@ def _delete(doc: Any, path: tuple[Any, ...]) -> None:
 
 
 def test_the_hand_written_checker_agrees_with_jsonschema_on_every_mutation() -> None:
-    schema = json.loads(DOCS_SCHEMA.read_text(encoding="utf-8"))
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     reference = jsonschema.Draft202012Validator(schema)
     ours = Validator(schema)
     base = good()  # one check of each kind, each list cut to its first item: every field once
@@ -405,6 +416,6 @@ def test_every_record_field_is_in_the_schema(record: str, definition: str) -> No
 
     from smtpdiag import records
 
-    schema = json.loads(DOCS_SCHEMA.read_text(encoding="utf-8"))
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     fields = {f.name for f in dataclasses.fields(getattr(records, record))}
     assert fields <= set(schema["$defs"][definition]["properties"]), fields - set(schema["$defs"][definition]["properties"])

@@ -4,7 +4,7 @@ Reports come from three sources: a real check against loopback aiosmtpd servers
 (one of which greets with hostile text), a hand-built report covering every
 section (reference servers, VPN rows, IPv6 attempts, an active VPN, hostile
 server text), and, when the simulated network exists, a few demo scenarios.
-Every one of them must validate against docs/report.schema.json.
+Every one of them must validate against smtpdiag/data/report.schema.json.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from smtpdiag.verdict import overall
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA_PATH = ROOT / "docs" / "report.schema.json"
+SCHEMA_PATH = ROOT / "smtpdiag" / "data" / "report.schema.json"  # the only copy
 CONTRACT = ROOT / "docs" / "contract.md"  # the project's copy of the contract
 
 HOSTILE = '<script>alert("owned")</script> </pre><img src=x onerror=alert(1)> & \u202eevil'

@@ -13,8 +13,8 @@ In order, each refusal is one plain line:
    most ``MAX_CONTAINERS`` arrays and objects (checked on the text, before parsing: the
    memory for any accepted file stays under about 60 MB);
 4. the format: ``schema`` ``smtpdiag.report/1`` (a newer major number says "update");
-5. every field against ``report.schema.json`` (smtpdiag/data, the same file as
-   docs/report.schema.json), every text at most ``MAX_STRING`` (64 Ki) characters.
+5. every field against ``smtpdiag/data/report.schema.json`` (the only copy; the
+   docs link to it), every text at most ``MAX_STRING`` (64 Ki) characters.
 
 A report with broken parts is still shown when its core (schema, input, overall) is
 sound: each broken check, step, transcript line, certificate or optional field is left

@@ -1,6 +1,6 @@
 """A small, fast JSON Schema checker for the project's own report schema.
 
-It understands exactly the keywords ``docs/report.schema.json`` uses (draft 2020-12
+It understands exactly the keywords ``smtpdiag/data/report.schema.json`` uses (draft 2020-12
 semantics): ``type``, ``enum``, ``const``, ``pattern``, ``required``, ``properties``,
 ``additionalProperties``, ``items``, local ``$ref`` (``#/$defs/...``), ``minimum``,
 ``maximum``, ``exclusiveMinimum``, ``exclusiveMaximum``, ``minLength``, ``maxLength``,
