@@ -31,10 +31,11 @@ if [ "$kind" = test ]; then
   # util-linux's unshare), the PDF renderer (poppler-utils), real VPN daemons (openvpn; strongSwan's
   # charon needs its openssl plugin, which Debian ships only as a Recommends:
   # libstrongswan-standard-plugins), the packaging validators (desktop-file-utils, appstream),
-  # the translation template check (gettext's xgettext) and the HTML rendering (chromium).
+  # the translation template check (gettext's xgettext), the HTML rendering (chromium) and
+  # the certificate directory test (openssl rehash).
   SYSTEM_PACKAGES+=(nftables iproute2 util-linux poppler-utils openvpn strongswan-charon
                    strongswan-swanctl libstrongswan-standard-plugins desktop-file-utils appstream
-                   gettext chromium)
+                   gettext chromium openssl)
 fi
 
 installed() {

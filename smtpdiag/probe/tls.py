@@ -18,7 +18,7 @@ import re
 import ssl
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -81,9 +81,12 @@ def _system_trust_context(platform: str = sys.platform) -> ssl.SSLContext:
     """A verifying client context that trusts what the operating system trusts.
 
     On Windows and macOS that is ``truststore`` (the system's own verifier).  On
-    Linux and BSD truststore only points OpenSSL at the distribution's bundle, and
-    does so again for every handshake (about 20 ms each, holding the GIL); here
-    the same bundle is loaded once, exactly as truststore finds it.
+    Linux and BSD truststore only points OpenSSL at the distribution's certificates,
+    and does so again for every handshake (about 20 ms each, holding the GIL).
+    Here: where the distribution keeps a hashed certificate directory (Debian,
+    Ubuntu, Arch, openSUSE, Alpine: the same certificates as its bundle, made by
+    the same tool), OpenSSL reads from it only the issuer a handshake needs;
+    otherwise the bundle is loaded (about 27 ms), once per CA set.
     """
     if platform in OS_VERIFIER_PLATFORMS:
         return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # type: ignore[no-any-return]
@@ -91,8 +94,10 @@ def _system_trust_context(platform: str = sys.platform) -> ssl.SSLContext:
     defaults = ssl.get_default_verify_paths()
     capath_ok = bool(defaults.capath and os.path.isdir(defaults.capath) and any(
         _HASHED_CERT.match(name) for name in os.listdir(defaults.capath)))
-    if defaults.cafile or capath_ok:
-        ctx.set_default_verify_paths()
+    if capath_ok:
+        ctx.load_verify_locations(capath=defaults.capath)
+    elif defaults.cafile:
+        ctx.load_verify_locations(cafile=defaults.cafile)
     else:  # e.g. a frozen app whose OpenSSL was built for other paths
         for cafile in SYSTEM_CA_FILES:
             if os.path.isfile(cafile):
@@ -249,17 +254,125 @@ def cert_info(der: bytes) -> CertInfo:
 
 
 def chain_of(sock: ssl.SSLSocket, verified: bool) -> tuple[CertInfo, ...]:
-    """The peer's chain as far as this Python can tell (the leaf at least)."""
+    """The peer's chain as far as this Python can tell (the leaf at least).
+
+    A verified chain is read from what the ssl module already decoded
+    (:func:`info_from_decoded`); the ``cryptography`` library (about 30 ms to
+    import) is needed only for a certificate that failed verification, or one
+    whose names use an attribute this reader does not know.
+    """
     sslobj = getattr(sock, "_sslobj", None)
     getter = getattr(sslobj, "get_verified_chain" if verified else "get_unverified_chain", None)
     if getter is not None:  # Python 3.13+
         try:
-            ders = [c.public_bytes(ssl._ssl.ENCODING_DER) for c in getter()]  # type: ignore[attr-defined]
+            certs = getter()
+            ders = [c.public_bytes(ssl._ssl.ENCODING_DER) for c in certs]  # type: ignore[attr-defined]
+            if verified:
+                fast = [info_from_decoded(c.get_info(), d) for c, d in zip(certs, ders, strict=True)]
+                if fast and all(fast):
+                    return tuple(f for f in fast if f is not None)
             return tuple(cert_info(d) for d in ders)
         except Exception:  # noqa: BLE001 - fall back to the leaf
             pass
     der = sock.getpeercert(binary_form=True)
-    return (cert_info(der),) if der else ()
+    if not der:
+        return ()
+    if verified:
+        fast_leaf = info_from_decoded(sock.getpeercert(), der)
+        if fast_leaf is not None:
+            return (fast_leaf,)
+    return (cert_info(der),)
+
+
+# The names cryptography's rfc4514_string() uses, by OpenSSL's long name (what the
+# ssl module's decoded certificate says), and the dotted numbers it writes for the others.
+_RFC4514_NAMES = {
+    "commonName": "CN", "localityName": "L", "stateOrProvinceName": "ST", "organizationName": "O",
+    "organizationalUnitName": "OU", "countryName": "C", "streetAddress": "STREET",
+    "domainComponent": "DC", "userId": "UID",
+}
+_DOTTED = {
+    "emailAddress": "1.2.840.113549.1.9.1", "serialNumber": "2.5.4.5", "surname": "2.5.4.4",
+    "title": "2.5.4.12", "description": "2.5.4.13", "businessCategory": "2.5.4.15",
+    "postalCode": "2.5.4.17", "name": "2.5.4.41", "givenName": "2.5.4.42", "initials": "2.5.4.43",
+    "generationQualifier": "2.5.4.44", "dnQualifier": "2.5.4.46", "pseudonym": "2.5.4.65",
+    "organizationIdentifier": "2.5.4.97",
+    "jurisdictionLocalityName": "1.3.6.1.4.1.311.60.2.1.1",
+    "jurisdictionStateOrProvinceName": "1.3.6.1.4.1.311.60.2.1.2",
+    "jurisdictionCountryName": "1.3.6.1.4.1.311.60.2.1.3",
+}
+
+
+def _escape_dn_value(value: str) -> str:
+    """RFC 4514 escaping, character for character as cryptography does it."""
+    if not value:
+        return ""
+    for char in ("\\", '"', "+", ",", ";", "<", ">"):
+        value = value.replace(char, "\\" + char)
+    value = value.replace("\0", "\\00")
+    if value[0] in ("#", " "):
+        value = "\\" + value
+    if value[-1] == " ":
+        value = value[:-1] + "\\ "
+    return value
+
+
+def _decoded_name(rdns: object) -> str | None:
+    """An RFC 4514 string from the ssl module's decoded name (a tuple of RDNs, each a
+    tuple of (long name, value)), or None for anything this reader does not know."""
+    if not isinstance(rdns, tuple):
+        return None
+    parts: list[str] = []
+    for rdn in reversed(rdns):
+        if not isinstance(rdn, tuple) or not rdn:
+            return None
+        attrs: list[str] = []
+        for pair in rdn:
+            if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], str)):
+                return None
+            key = _RFC4514_NAMES.get(pair[0]) or _DOTTED.get(pair[0])
+            if key is None:
+                return None
+            attrs.append(f"{key}={_escape_dn_value(pair[1])}")
+        parts.append("+".join(attrs))
+    return ",".join(parts)
+
+
+def _decoded_time(value: object) -> str | None:
+    try:
+        seconds = ssl.cert_time_to_seconds(value)  # type: ignore[arg-type]
+        return _utc(dt.datetime.fromtimestamp(seconds, dt.UTC))
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def info_from_decoded(decoded: Mapping[str, object] | None, der: bytes) -> CertInfo | None:
+    """The facts of a verified certificate from the ssl module's own decoding
+    (``getpeercert()``), the same as :func:`cert_info` gives; None when the decoding is
+    missing (a system verifier leaves it empty) or holds something only
+    :func:`cert_info` reads exactly the same way."""
+    if not decoded:
+        return None
+    subject, issuer = _decoded_name(decoded.get("subject")), _decoded_name(decoded.get("issuer"))
+    not_before, not_after = _decoded_time(decoded.get("notBefore")), _decoded_time(decoded.get("notAfter"))
+    if subject is None or issuer is None or not_before is None or not_after is None:
+        return None
+    dns: list[str] = []
+    ips: list[str] = []
+    for entry in decoded.get("subjectAltName") or ():  # type: ignore[attr-defined]
+        kind, value = entry
+        if kind == "DNS":
+            if not (isinstance(value, str) and value.isascii() and value.isprintable()):
+                return None
+            dns.append(value)
+        elif kind == "IP Address":
+            try:
+                ips.append(str(ipaddress.ip_address(str(value).strip())))
+            except ValueError:
+                return None
+    return CertInfo(subject=subject, issuer=issuer, not_before=not_before, not_after=not_after,
+                    sha256=hashlib.sha256(der).hexdigest(), san=(*dns, *ips),
+                    self_signed=subject == issuer)
 
 
 def _name_matches(host: str, cert: CertInfo) -> bool:
@@ -322,15 +435,41 @@ def _expired_which_way(chain: tuple[CertInfo, ...], now: dt.datetime | None) -> 
 
 def cn_of(name: str) -> str:
     """The common name (or organisation) of an RFC 4514 name string, for people."""
-    from cryptography import x509
-    from cryptography.x509.oid import NameOID
-
-    try:
-        parsed = x509.Name.from_rfc4514_string(name)
-    except Exception:  # noqa: BLE001
-        return name
-    for oid in (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME):
-        attrs = parsed.get_attributes_for_oid(oid)
-        if attrs:
-            return str(attrs[0].value)
+    attrs = _rfc4514_attributes(name)
+    for key in ("CN", "O"):
+        for k, v in attrs:
+            if k.upper() == key:
+                return v
     return name
+
+
+def _rfc4514_attributes(name: str) -> list[tuple[str, str]]:
+    """(type, value) pairs of an RFC 4514 string, escapes undone (``\\,`` and ``\\2C``)."""
+    out: list[tuple[str, str]] = []
+    key, value, in_value, i = "", "", False, 0
+    while i < len(name):
+        ch = name[i]
+        if ch == "\\" and i + 1 < len(name):
+            pair = name[i + 1:i + 3]
+            if len(pair) == 2 and all(c in "0123456789abcdefABCDEF" for c in pair):
+                char, i = chr(int(pair, 16)), i + 3
+            else:
+                char, i = name[i + 1], i + 2
+            if in_value:
+                value += char
+            else:
+                key += char
+            continue
+        if ch in ",+":
+            out.append((key.strip(), value))
+            key, value, in_value = "", "", False
+        elif ch == "=" and not in_value:
+            in_value = True
+        elif in_value:
+            value += ch
+        else:
+            key += ch
+        i += 1
+    if key or value:
+        out.append((key.strip(), value))
+    return out
