@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -359,7 +358,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if interrupts.installed():
             signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl+C is KeyboardInterrupt from here on
         utf8_streams()
-        logging.raiseExceptions = False  # a full disk under the log file: no "--- Logging error ---" traceback
         code = _main(list(sys.argv[1:] if argv is None else argv))
     except KeyboardInterrupt:
         say(_("Interrupted."))

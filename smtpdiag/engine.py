@@ -38,13 +38,13 @@ window's bridge moves them to the GUI thread): :class:`Planned`, :class:`StepRec
 from __future__ import annotations
 
 import dataclasses
-import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from . import runlog
 from .causes import CAUSES
 from .config import KNOWN_CONTROL_PORTS, PortSpec, RunConfig, VpnSpec
 from .net import Network, ProbeError, family_of
@@ -58,7 +58,6 @@ from .workers import WORKERS, Pool
 if TYPE_CHECKING:
     from .probe.discover import Discovery
 
-_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -319,8 +318,8 @@ class Diagnosis:
     def _deliver(self, event: Event) -> None:
         try:
             self.on_event(event)
-        except Exception:  # noqa: BLE001 - a face's bug must not stop the run
-            _log.exception("an event handler failed on %s", type(event).__name__)
+        except Exception as exc:  # noqa: BLE001 - a face's bug must not stop the run
+            runlog.error(f"an event handler failed on {type(event).__name__}", exc)
         finally:
             if isinstance(event, Finished):
                 self._done.set()
@@ -551,7 +550,7 @@ class Diagnosis:
         try:
             self._log_in_once()
         except Exception as exc:  # noqa: BLE001 - the login could not be judged: internal_error
-            _log.error("the login failed unexpectedly", exc_info=exc)
+            runlog.error("the login failed unexpectedly", exc)
             step = Step("auth", False, 0, f"internal error: {type(exc).__name__}: {str(exc)[:200]}",
                         "internal_error")
             with self._lock:
@@ -576,8 +575,8 @@ class Diagnosis:
             result = self._build_result()
             if self._given.controls and is_offline(list(result.checks)):
                 result = self._offline(result)
-        except Exception:  # noqa: BLE001 - a bug: the checks as they are, never a hung run
-            _log.exception("the run's result could not be built")
+        except Exception as exc:  # noqa: BLE001 - a bug: the checks as they are, never a hung run
+            runlog.error("the run's result could not be built", exc)
             with self._lock:
                 checks = tuple(self._results.get(p.id) or p.with_(light="grey", cause="internal_error")
                                for p in self._planned)
@@ -585,7 +584,7 @@ class Diagnosis:
         try:
             clock = self._clock_check(list(result.checks))
         except Exception as exc:  # noqa: BLE001 - a bug in the clock query: said, never hidden
-            _log.error("the clock query failed unexpectedly", exc_info=exc)
+            runlog.error("the clock query failed unexpectedly", exc)
             clock = {"server": self._given.time_server, "checked_at": utc_now(), "offset_s": None,
                      "error": f"internal error: {type(exc).__name__}"}
         result = dataclasses.replace(result, clock=clock)

@@ -74,16 +74,16 @@ def ctrl_c_sets() -> Iterator[threading.Event]:
 def leave(code: int) -> None:
     """Exit now with *code* after flushing the output and the log (an interrupted run:
     waiting for probe threads and interpreter shutdown could end in a second signal)."""
-    import logging
-
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None:
                 stream.flush()
         except (OSError, ValueError):
             pass
-    try:
-        logging.shutdown()
-    except Exception:  # noqa: BLE001 - leaving anyway
-        pass
+    logging = sys.modules.get("logging")  # the demo's simulated servers use it; the run log does not
+    if logging is not None:
+        try:
+            logging.shutdown()
+        except Exception:  # noqa: BLE001 - leaving anyway
+            pass
     os._exit(code)

@@ -16,7 +16,6 @@ report JSON (``to_json``/``from_json``), so a saved report *is* the records.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any, Literal
@@ -296,7 +295,9 @@ def internal_error_attempt(where: str, exc: BaseException, family: str = "none",
     """The records of a check that met an unexpected exception: what it saw so far,
     then a step that says so.  The traceback goes to the run log (never to the
     report, which customers send around); the step names the exception only."""
-    logging.getLogger("smtpdiag").error("internal error in %s", where, exc_info=exc)
+    from . import runlog
+
+    runlog.error(f"internal error in {where}", exc)
     last = steps[-1].step if steps else "connect"
     step = Step(last if steps and not steps[-1].ok else _next_step(steps), False, 0,
                 f"internal error: {type(exc).__name__}: {str(exc)[:200]}", Failure.INTERNAL_ERROR)

@@ -7,9 +7,8 @@ Everything here is checked before any network step; bad input raises
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
-
-import idna
 
 from .config import MODES, PROTOCOLS, PortSpec, VpnSpec
 from .i18n import N_, _
@@ -86,6 +85,13 @@ def normalise_host(text: str) -> tuple[str, str]:
         raise BadInput(_("'{text}' has an empty part between dots.").format(text=text))
     if any(len(label.encode("utf-8")) > 63 and label.isascii() for label in labels):
         raise BadInput(_("'{text}' has a part longer than 63 characters.").format(text=text))
+    if all(_PLAIN_LABEL.fullmatch(label) and not label.lower().startswith("xn--") for label in labels):
+        # Plain ASCII (letters, digits, "-", "_"): what the IDNA path below gives, without
+        # importing it: the name in lower case (IDNA's hyphen rules refuse "a-" or "ab--c",
+        # and the fallback below then accepts them all the same).
+        return _checked_length(text, name.lower()), name.lower()
+    import idna  # only a name with other characters needs IDNA
+
     try:
         ascii_name = idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError as exc:
@@ -98,16 +104,24 @@ def normalise_host(text: str) -> tuple[str, str]:
         else:
             raise BadInput(_("'{text}' is not a valid server name ({reason}).").format(
                 text=text, reason=str(exc))) from None
-    for label in ascii_name.split("."):
-        if len(label) > 63:
-            raise BadInput(_("'{text}' has a part longer than 63 characters.").format(text=text))
-    if len(ascii_name) > 253:
-        raise BadInput(_("'{text}' is longer than 253 characters.").format(text=text))
+    _checked_length(text, ascii_name)
     try:
         display = idna.decode(ascii_name)
     except idna.IDNAError:
         display = ascii_name
     return ascii_name, display
+
+
+_PLAIN_LABEL = re.compile(r"[A-Za-z0-9_-]{1,63}")
+
+
+def _checked_length(text: str, ascii_name: str) -> str:
+    for label in ascii_name.split("."):
+        if len(label) > 63:
+            raise BadInput(_("'{text}' has a part longer than 63 characters.").format(text=text))
+    if len(ascii_name) > 253:
+        raise BadInput(_("'{text}' is longer than 253 characters.").format(text=text))
+    return ascii_name
 
 
 def parse_target(text: str) -> Target:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import logging
-import logging.handlers
 import os
 import re
 import shutil
@@ -392,23 +390,32 @@ def log_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     logs.stop_logging()
 
 
-def test_logs_go_to_the_override_folder_and_rotate(log_folder: Path, real_report: Report) -> None:
+def test_logs_go_to_the_override_folder_and_rotate(log_folder: Path, real_report: Report,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from smtpdiag.report import logs
 
     path = logs.setup_logging()
     assert path == log_folder / "smtpdiag.log"
     assert logs.setup_logging() == path
-    handlers = [h for h in logging.getLogger("smtpdiag").handlers if isinstance(h, logging.handlers.RotatingFileHandler)]
-    assert len(handlers) == 1 and handlers[0].maxBytes == 1_000_000 and handlers[0].backupCount == 5
     logs.log_report(real_report)
-    for h in handlers:
-        h.flush()
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1 + len(real_report.checks)
     assert real_report.report_id in lines[0] and "overall=green" in lines[0]
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO smtpdiag: run ", lines[0])
     for c, line in zip(real_report.checks, lines[1:], strict=True):
         assert c.id in line and f"cause={c.cause}" in line
     assert not any("<script>" in line for line in lines)  # server text is not logged
+    # 1 MB (here 20 kB), then the file moves to .1 (and .1 to .2 ...), five old files at most.
+    from smtpdiag import runlog
+
+    assert (logs.MAX_BYTES, logs.BACKUP_COUNT) == (1_000_000, 5)
+    monkeypatch.setattr(runlog, "MAX_BYTES", 20_000)
+    size = path.stat().st_size
+    for _ in range(6 * (20_000 // size + 1)):
+        logs.log_report(real_report)
+    assert sorted(p.name for p in log_folder.iterdir()) == [
+        "smtpdiag.log", *(f"smtpdiag.log.{i}" for i in range(1, 6))]
+    assert all(p.stat().st_size <= 20_000 for p in log_folder.iterdir())
 
 
 def test_log_dir_defaults_to_the_platform_folder(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ the light, the cause and who is at fault.
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import ssl
@@ -214,6 +215,29 @@ def test_an_unexpected_exception_is_internal_error_with_its_traceback_in_the_log
     log = path.read_text()
     assert "Traceback" in log and "ZeroDivisionError" in log
     assert report.overall["cause"] == "internal_error"
+
+
+def test_an_internal_error_during_smtpdiag_check_reaches_the_log_file_not_the_terminal(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The command line chooses the log file after the run: the traceback of an error
+    during the run is kept until then, and the terminal shows the report only."""
+    from smtpdiag import cli
+    from smtpdiag.report import logs
+
+    monkeypatch.setenv("SMTPDIAG_LOG_DIR", str(tmp_path))
+    monkeypatch.setattr(Network, "sockaddr", BrokenNetwork.sockaddr)
+    try:
+        with HostileServer(lambda conn: None) as server:
+            code = cli.main(["check", "127.0.0.1", "--port", f"{server.port}:starttls", "--no-control",
+                             "--format", "json", "--timeout", str(TIMEOUT)])
+    finally:
+        logs.stop_logging()
+    out, err = capsys.readouterr()
+    assert code == 2 and json.loads(out)["overall"]["cause"] == "internal_error"
+    assert "Traceback" not in err and "ZeroDivisionError" not in err
+    log = (tmp_path / "smtpdiag.log").read_text(encoding="utf-8")
+    assert "ERROR smtpdiag: internal error in" in log and "ZeroDivisionError: division by zero" in log
+    assert log.index("ZeroDivisionError") < log.index("overall=grey")  # the error, then the run's lines
 
 
 @pytest.mark.parametrize(("scenario", "words"), [("expired-certificate", r"expired on \d{4}-\d\d-\d\d"),

@@ -5,14 +5,11 @@ the window, the demo) so they all say the same."""
 from __future__ import annotations
 
 import dataclasses
-import logging
 from typing import Any
 
 from ..config import AccountSetting, RunConfig
 from .home import Home
 from .model import Found, MailAccount
-
-log = logging.getLogger(__name__)
 
 
 def look(home: Home | None = None) -> Found:
@@ -23,8 +20,10 @@ def look(home: Home | None = None) -> Found:
 
     try:
         return find_accounts(home)
-    except Exception:  # noqa: BLE001 - logged with its traceback; the check itself goes on
-        log.exception("reading the mail programs' settings failed")
+    except Exception as exc:  # noqa: BLE001 - logged with its traceback; the check itself goes on
+        from .. import runlog
+
+        runlog.error("reading the mail programs' settings failed", exc)
         return Found()
 
 

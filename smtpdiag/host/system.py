@@ -16,9 +16,7 @@ reading its routing tables (``/proc/net/route``, ``/proc/net/ipv6_route``).
 from __future__ import annotations
 
 import os
-import platform as _platform
 import socket
-import subprocess
 import sys
 from collections.abc import Mapping
 
@@ -107,32 +105,41 @@ def ui_languages(platform: str = sys.platform,
     found = posix_languages(env)
     if found:
         return found
+    if platform not in ("win32", "darwin"):
+        return []
+    import subprocess  # the readers of Windows and macOS run programs
+
     try:
         if platform == "win32":
             from . import windows
 
             return windows.read_ui_languages()
-        if platform == "darwin":
-            from . import macos
+        from . import macos
 
-            return macos.read_ui_languages()
+        return macos.read_ui_languages()
     except (OSError, ValueError, subprocess.SubprocessError):
         return []
-    return []
 
 
 def os_name(platform: str = sys.platform) -> str:
     """The operating system as people know it.  Never raises."""
-    try:
-        if platform == "win32":
-            from . import windows
+    if platform in ("win32", "darwin"):
+        import subprocess  # the readers of Windows and macOS run programs
 
-            major, build, edition = windows.read_version()
-            return windows.windows_name(major, build, edition)
-        if platform == "darwin":
+        try:
+            if platform == "win32":
+                from . import windows
+
+                major, build, edition = windows.read_version()
+                return windows.windows_name(major, build, edition)
             from . import macos
 
             return macos.read_os_name()
-    except (OSError, ValueError, subprocess.SubprocessError):
-        pass
+        except (OSError, ValueError, subprocess.SubprocessError):
+            pass
+    uname = getattr(os, "uname", None)
+    if uname is not None:  # what platform.system() and .release() say, without importing it
+        return f"{uname().sysname} {uname().release}".strip()
+    import platform as _platform
+
     return f"{_platform.system()} {_platform.release()}".strip()

@@ -31,7 +31,6 @@ from __future__ import annotations
 import os
 import re
 import socket
-import subprocess
 import sys
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -189,6 +188,8 @@ def local_vpn_state() -> dict[str, object]:
             return windows.vpn_state(windows.adapters_from_records(windows.read_adapters()),
                                      windows.read_best_interfaces())
         if PLATFORM == "darwin":
+            import subprocess
+
             from . import macos
 
             try:

@@ -268,7 +268,7 @@ def chain_of(sock: ssl.SSLSocket, verified: bool) -> tuple[CertInfo, ...]:
             certs = getter()
             ders = [c.public_bytes(ssl._ssl.ENCODING_DER) for c in certs]  # type: ignore[attr-defined]
             if verified:
-                fast = [info_from_decoded(c.get_info(), d) for c, d in zip(certs, ders, strict=True)]
+                fast = [info_from_decoded(_decoded(c.get_info), d) for c, d in zip(certs, ders, strict=True)]
                 if fast and all(fast):
                     return tuple(f for f in fast if f is not None)
             return tuple(cert_info(d) for d in ders)
@@ -278,10 +278,19 @@ def chain_of(sock: ssl.SSLSocket, verified: bool) -> tuple[CertInfo, ...]:
     if not der:
         return ()
     if verified:
-        fast_leaf = info_from_decoded(sock.getpeercert(), der)
+        fast_leaf = info_from_decoded(_decoded(sock.getpeercert), der)
         if fast_leaf is not None:
             return (fast_leaf,)
     return (cert_info(der),)
+
+
+def _decoded(getter: Callable[[], Mapping[str, object] | None]) -> Mapping[str, object] | None:
+    """The ssl module's decoding of a certificate, or None where it cannot decode it
+    (bytes in a name that are not text: then cryptography reads what it can)."""
+    try:
+        return getter()
+    except ValueError:
+        return None
 
 
 # The names cryptography's rfc4514_string() uses, by OpenSSL's long name (what the

@@ -23,7 +23,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -167,6 +166,8 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
         old = None
     if old is not None and not stat.S_ISREG(old.st_mode):
         raise OSError(errno.EINVAL, _("not a regular file"), path)
+    import tempfile  # only a file needs it, not standard output
+
     fd, tmp = tempfile.mkstemp(prefix=".smtpdiag-", suffix=".tmp", dir=directory)
     try:
         if old is not None:

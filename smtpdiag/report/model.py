@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import uuid
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -146,7 +146,7 @@ class Report:
     checks: list[Check]
     app: dict[str, Any] = field(default_factory=lambda: {"name": "smtpdiag", "version": __version__})
     schema: str = SCHEMA
-    report_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    report_id: str = field(default_factory=lambda: os.urandom(6).hex())  # 12 random hex digits
     language: str = "en"
     # The mail programs on this computer that use the tested server (contract section 6).
     mail_programs: list[dict[str, Any]] = field(default_factory=list)
