@@ -23,7 +23,6 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from .i18n import N_, _
 
@@ -116,7 +115,9 @@ def parse_policies(data: object) -> tuple[LoginPolicy, ...]:
 
 @cache
 def policies() -> tuple[LoginPolicy, ...]:
-    text = resources.files("smtpdiag").joinpath("data/login_policies.json").read_text(encoding="utf-8")
+    from .paths import data_dir
+
+    text = (data_dir() / "login_policies.json").read_text(encoding="utf-8")
     return parse_policies(json.loads(text))
 
 

@@ -418,13 +418,24 @@ def test_logs_go_to_the_override_folder_and_rotate(log_folder: Path, real_report
     assert all(p.stat().st_size <= 20_000 for p in log_folder.iterdir())
 
 
-def test_log_dir_defaults_to_the_platform_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("xdg_state", [None, "", "  ", "/tmp/state-here"])
+def test_log_dir_defaults_to_the_platform_folder(monkeypatch: pytest.MonkeyPatch, xdg_state: str | None) -> None:
+    """The log folder is platformdirs' user_log_dir, whose rule for Linux and macOS
+    smtpdiag writes out itself (start-up time)."""
     import platformdirs
+    import platformdirs.macos
+    import platformdirs.unix
 
     from smtpdiag.report import logs
 
     monkeypatch.delenv("SMTPDIAG_LOG_DIR", raising=False)
+    if xdg_state is None:
+        monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_STATE_HOME", xdg_state)
     assert logs.log_dir() == Path(platformdirs.user_log_dir("smtpdiag", "smtpdiag"))
+    assert logs.log_dir("linux") == Path(platformdirs.unix.Unix("smtpdiag", "smtpdiag").user_log_dir)
+    assert logs.log_dir("darwin") == Path(platformdirs.macos.MacOS("smtpdiag", "smtpdiag").user_log_dir)
 
 
 def test_report_modules_import_without_qt() -> None:

@@ -25,7 +25,6 @@ SSL/TLS, else 587 (``SmtpClient``).
 
 from __future__ import annotations
 
-import configparser
 import re
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
@@ -178,6 +177,8 @@ class ProfileRef:
 
 def parse_profiles_ini(text: str) -> list[ProfileRef]:
     """The profiles a ``profiles.ini`` lists (``[ProfileN]`` and ``[Install…]`` defaults)."""
+    import configparser  # only where a profiles.ini exists: start-up of every check stays light
+
     cp = configparser.ConfigParser(interpolation=None, strict=False)
     cp.optionxform = str  # type: ignore[assignment,method-assign]
     try:

@@ -22,7 +22,6 @@ Never raises: an unreadable source gives ``[]``.
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -87,6 +86,8 @@ def _linux() -> list[str]:
 
 
 def _macos() -> list[str]:
+    import subprocess  # macOS only
+
     try:
         result = subprocess.run(["scutil", "--dns"], capture_output=True, text=True, timeout=2, check=False)
     except (OSError, subprocess.SubprocessError):

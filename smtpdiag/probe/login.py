@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -142,6 +140,9 @@ def _dialog(session: LoginSession, mech: str, user: str, password: str, secrets:
         raise ProtocolTrouble("the CRAM-MD5 challenge is not valid base64") from None
     if not challenge:
         raise ProtocolTrouble("the CRAM-MD5 challenge is empty")
+    import hashlib  # CRAM-MD5 only (hmac and hashlib load OpenSSL's digests: start-up)
+    import hmac
+
     digest = hmac.new(password.encode(), challenge, hashlib.md5).hexdigest()
     token = _b64(f"{user} {digest}".encode())
     secrets += [digest, token]

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
-import json
 import os
 import re
 import ssl
@@ -21,8 +19,6 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-import truststore
 
 from ..i18n import _
 from ..net import failure_of
@@ -45,6 +41,8 @@ class Interceptor:
 
 @functools.lru_cache(maxsize=1)
 def interceptors() -> tuple[Interceptor, ...]:
+    import json
+
     with open(data_dir() / "interceptors.json", encoding="utf-8") as fh:
         data = json.load(fh)
     return tuple(
@@ -89,6 +87,8 @@ def _system_trust_context(platform: str = sys.platform) -> ssl.SSLContext:
     otherwise the bundle is loaded (about 27 ms), once per CA set.
     """
     if platform in OS_VERIFIER_PLATFORMS:
+        import truststore  # Linux needs it not (see above): it would only cost start-up there
+
         return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # type: ignore[no-any-return]
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     defaults = ssl.get_default_verify_paths()
@@ -215,6 +215,20 @@ def _utc(value: dt.datetime) -> str:
 UNREADABLE = "(unreadable)"
 
 
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of *data* in hex.  Python's built-in implementation when there is
+    one: hashlib would load OpenSSL's digests (_hashlib, about 3 ms of start-up) for
+    one hash of one certificate."""
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found]  # Python 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found,no-redef]  # Python 3.11
+        except ImportError:
+            from hashlib import sha256  # type: ignore[assignment]  # a Python built without them
+    return str(sha256(data).hexdigest())
+
+
 def cert_info(der: bytes) -> CertInfo:
     """The facts of one certificate for the report.  A hostile or broken certificate
     (bytes that are not valid in a name, an extension that does not parse) gives
@@ -225,7 +239,7 @@ def cert_info(der: bytes) -> CertInfo:
     try:
         cert = x509.load_der_x509_certificate(der)
     except ValueError:
-        return CertInfo(UNREADABLE, UNREADABLE, "", "", hashlib.sha256(der).hexdigest())
+        return CertInfo(UNREADABLE, UNREADABLE, "", "", sha256_hex(der))
 
     def read(part: Callable[[], str]) -> str:
         try:
@@ -247,7 +261,7 @@ def cert_info(der: bytes) -> CertInfo:
         issuer=issuer,
         not_before=read(lambda: _utc(cert.not_valid_before_utc)),
         not_after=read(lambda: _utc(cert.not_valid_after_utc)),
-        sha256=hashlib.sha256(der).hexdigest(),
+        sha256=sha256_hex(der),
         san=tuple(sans),
         self_signed=subject == issuer and subject != UNREADABLE,
     )
@@ -347,12 +361,22 @@ def _decoded_name(rdns: object) -> str | None:
     return ",".join(parts)
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _decoded_time(value: object) -> str | None:
-    try:
-        seconds = ssl.cert_time_to_seconds(value)  # type: ignore[arg-type]
-        return _utc(dt.datetime.fromtimestamp(seconds, dt.UTC))
-    except (TypeError, ValueError, OverflowError, OSError):
+    """``"Jan  5 09:34:43 2018 GMT"`` (the ssl module's form, always GMT, English
+    month names) as ``2018-01-05T09:34:43Z``; what ssl.cert_time_to_seconds() reads,
+    without its strptime (locale, calendar: start-up time)."""
+    parts = value.split() if isinstance(value, str) else []
+    if len(parts) != 5 or parts[4] != "GMT" or parts[0] not in _MONTHS:
         return None
+    try:
+        hour, minute, second = (int(x) for x in parts[2].split(":"))
+        when = dt.datetime(int(parts[3]), _MONTHS.index(parts[0]) + 1, int(parts[1]), hour, minute, second)
+    except ValueError:
+        return None
+    return _utc(when)
 
 
 def info_from_decoded(decoded: Mapping[str, object] | None, der: bytes) -> CertInfo | None:
@@ -375,12 +399,12 @@ def info_from_decoded(decoded: Mapping[str, object] | None, der: bytes) -> CertI
                 return None
             dns.append(value)
         elif kind == "IP Address":
-            try:
-                ips.append(str(ipaddress.ip_address(str(value).strip())))
-            except ValueError:
+            ip = ip_address_of(str(value).strip())
+            if ip is None:
                 return None
+            ips.append(str(ip))
     return CertInfo(subject=subject, issuer=issuer, not_before=not_before, not_after=not_after,
-                    sha256=hashlib.sha256(der).hexdigest(), san=(*dns, *ips),
+                    sha256=sha256_hex(der), san=(*dns, *ips),
                     self_signed=subject == issuer)
 
 
