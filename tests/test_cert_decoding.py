@@ -130,11 +130,6 @@ def served(ca: trustme.CA) -> Iterator[int]:
     listener.close()
 
 
-@pytest.fixture
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
 def test_a_verified_handshake_is_described_without_cryptography(ca: trustme.CA, served: int,
                                                                 tmp_path: Path) -> None:
     ca_file = tmp_path / "ca.pem"

@@ -215,18 +215,18 @@ def _utc(value: dt.datetime) -> str:
 UNREADABLE = "(unreadable)"
 
 
-def sha256_hex(data: bytes) -> str:
-    """The SHA-256 of *data* in hex.  Python's built-in implementation when there is
-    one: hashlib would load OpenSSL's digests (_hashlib, about 3 ms of start-up) for
-    one hash of one certificate."""
+try:  # Python's built-in SHA-256 (hashlib would load OpenSSL's digests, ~3 ms of start-up)
+    from _sha2 import sha256 as _sha256  # type: ignore[import-not-found]  # Python 3.12+
+except ImportError:
     try:
-        from _sha2 import sha256  # type: ignore[import-not-found]  # Python 3.12+
+        from _sha256 import sha256 as _sha256  # type: ignore[import-not-found,no-redef]  # Python 3.11
     except ImportError:
-        try:
-            from _sha256 import sha256  # type: ignore[import-not-found,no-redef]  # Python 3.11
-        except ImportError:
-            from hashlib import sha256  # type: ignore[assignment]  # a Python built without them
-    return str(sha256(data).hexdigest())
+        from hashlib import sha256 as _sha256  # type: ignore[assignment]  # a Python built without them
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of *data* in hex (the certificate's fingerprint)."""
+    return str(_sha256(data).hexdigest())
 
 
 def cert_info(der: bytes) -> CertInfo:
