@@ -175,6 +175,7 @@ class Stream(_Channel):
             tls_sock = context.wrap_socket(self.sock, server_hostname=_ascii(server_hostname),
                                            do_handshake_on_connect=False)
         except (OSError, ssl.SSLError) as exc:
+            _close_dropped_tls_socket(exc)  # a cut in the moment after _raise_if_cut looked
             raise self._mapped(exc) from None
         self.sock = tls_sock
         self.tls = True
@@ -854,6 +855,22 @@ def _dns_errors(exc: BaseException) -> str:
         if word not in words:
             words.append(word)
     return ", ".join(words) or "no name server answered"
+
+
+def _close_dropped_tls_socket(exc: BaseException) -> None:
+    """Close the TLS socket ``wrap_socket`` made and dropped when it raised: it had
+    already taken the connection's descriptor over (the plain socket is detached), so
+    nothing else can close it, and it would stay open until the garbage collector."""
+    tb = exc.__traceback__
+    while tb is not None:
+        made = tb.tb_frame.f_locals.get("self")
+        if isinstance(made, ssl.SSLSocket):
+            try:
+                made.close()
+            except OSError:
+                pass
+            return
+        tb = tb.tb_next
 
 
 def _ascii(host: str | None) -> str | bytes | None:

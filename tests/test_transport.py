@@ -126,6 +126,28 @@ def test_the_carrier_reset_of_2012_names_the_network_when_the_references_are_cut
     assert "encrypted" in report.targets[0].explanation
 
 
+def test_a_cut_that_wrap_socket_meets_itself_leaves_no_socket_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reset arrives in the moment between the stream's own look and wrap_socket's:
+    wrap_socket has taken the descriptor over when it raises; the stream closes what it
+    dropped (no ResourceWarning, which this suite turns into a failure) and says reset."""
+    import gc
+    import time
+
+    from smtpdiag.net import ProbeError, Stream
+    from smtpdiag.probe.tls import make_context
+
+    monkeypatch.setattr(Stream, "_raise_if_cut", lambda self: None)  # miss the cut, as in the race
+    with HostileServer(reset) as server:
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        time.sleep(0.2)  # the reset is here before the handshake starts
+        stream = Stream(sock)
+        with pytest.raises(ProbeError) as caught:
+            stream.start_tls(make_context(), "127.0.0.1", time.monotonic() + 5)
+        stream.close()
+    assert caught.value.failure in ("reset", "eof")
+    gc.collect()  # a dropped, unclosed SSLSocket would warn here
+
+
 def test_a_reset_before_the_greeting_on_a_starttls_port_is_still_tcp_reset() -> None:
     with HostileServer(reset) as server:
         attempt = probe(server.port, "starttls")
