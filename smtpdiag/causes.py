@@ -11,12 +11,11 @@ ports fail the same way), ``{host}`` and ``{product}``; they are marked with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from .frozen import record
 from .i18n import N_, _, ngettext
 
 
-@dataclass(frozen=True)
+@record
 class Cause:
     code: str
     light: str

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from .frozen import record
 from .i18n import N_, _
 
 MODES = ("starttls", "implicit")
@@ -27,7 +28,7 @@ KNOWN_CONTROL_PORTS: dict[str, frozenset[int]] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class PortSpec:
     port: int
     mode: str  # "starttls" or "implicit"
@@ -36,7 +37,7 @@ class PortSpec:
         return f"{self.port}:{self.mode}"
 
 
-@dataclass(frozen=True)
+@record
 class VpnSpec:
     host: str
     protocol: str
@@ -46,7 +47,7 @@ class VpnSpec:
         return f"{self.host}:{self.protocol}:{self.port}"
 
 
-@dataclass(frozen=True)
+@record
 class AccountSetting:
     """A port and security a mail program on this computer uses for a server: the
     engine tests exactly these too (``mail_programs``; found by ``smtpdiag.accounts``)."""
@@ -57,7 +58,7 @@ class AccountSetting:
     account: str = ""  # the e-mail address that sends with it ("" when the program names none)
 
 
-@dataclass(frozen=True)
+@record
 class RunConfig:
     target: str  # as the user typed it (for the report)
     host: str  # the host to test (IDNA-encoded A-label form, or an IP literal)

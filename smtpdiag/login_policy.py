@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import cache
 
+from .frozen import record
 from .i18n import N_, _
 
 # SASL mechanisms that carry an OAuth2 token instead of a password.
@@ -35,7 +35,7 @@ PASSWORD_KINDS = ("none", "app_password", "admin", "password")
 LOGIN_FAILURES = ("failed", "oauth_required", "app_password_required", "disabled", "temporary", "rejected")
 
 
-@dataclass(frozen=True)
+@record
 class LoginPolicy:
     provider: str  # stable key: "outlook_com", "microsoft_365", "gmail", ...
     name: str  # the name people know (a product name: not translated)

@@ -5,9 +5,8 @@ line for the user (:class:`UsageError`).  No argparse, no Qt.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .config import DEFAULT_CONTROLS, DEFAULT_PORTS, RunConfig
+from .frozen import record
 from .i18n import _
 from .target import BadInput, check_login_name, check_password, parse_port, parse_target, parse_vpn
 
@@ -16,7 +15,7 @@ class UsageError(Exception):
     """Bad input: one line for the user (the command line exits with 64)."""
 
 
-@dataclass(frozen=True)
+@record
 class CheckOptions:
     """The options of ``smtpdiag check`` (and of the window's advanced options), as typed."""
 

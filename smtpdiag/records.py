@@ -16,9 +16,11 @@ report JSON (``to_json``/``from_json``), so a saved report *is* the records.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, field, fields, replace
 from enum import StrEnum
 from typing import Any, Literal
+
+from .frozen import record
 
 Light = Literal["green", "amber", "red", "grey"]
 Where = Literal["none", "input", "local", "network", "server", "unknown"]
@@ -97,7 +99,7 @@ def _pick(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in names}
 
 
-@dataclass(frozen=True)
+@record
 class TranscriptLine:
     ms: int  # from the attempt's start, on the one clock of the attempt
     dir: Literal["send", "recv", "note"]
@@ -115,7 +117,7 @@ class TranscriptLine:
         return cls(**_pick(cls, data))
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     step: str
     ok: bool
@@ -140,7 +142,7 @@ class Step:
         return cls(**d)
 
 
-@dataclass(frozen=True)
+@record
 class CertInfo:
     subject: str
     issuer: str
@@ -162,7 +164,7 @@ class CertInfo:
         return cls(**d)
 
 
-@dataclass(frozen=True)
+@record
 class TlsInfo:
     version: str | None
     cipher: str | None
@@ -186,7 +188,7 @@ class TlsInfo:
         return cls(**d)
 
 
-@dataclass(frozen=True)
+@record
 class Attempt:
     """One address family's try at a check."""
 
@@ -219,7 +221,7 @@ class Attempt:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Check:
     """One check: one port of one host (kind smtp) or one VPN protocol (kind vpn)."""
 

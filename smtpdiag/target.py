@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 
 from .config import MODES, PROTOCOLS, PortSpec, VpnSpec
+from .frozen import record
 from .i18n import N_, _
 
 
@@ -40,7 +40,7 @@ def check_password(password: str) -> None:
         raise BadInput(_(PASSWORD_NOT_TEXT)) from None
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     typed: str  # as the user typed it
     host: str  # ASCII host name (A-labels) or IP address text

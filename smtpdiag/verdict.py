@@ -14,9 +14,9 @@ is the only place that turns those observations into the contract's causes:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from .causes import CAUSES, LIGHT_RANK
+from .frozen import record
 from .records import STEP_ORDER, Attempt, Check, Step, TlsInfo
 
 # (step, failure) -> cause.  A failure ends the step unsuccessfully.
@@ -119,7 +119,7 @@ _LEVEL = {name: i for i, name in enumerate((*STEP_ORDER, "end"))}
 SUBMISSION_EXEMPT_PORTS = frozenset({25})
 
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     light: str
     cause: str
@@ -298,7 +298,7 @@ def classify(attempts: Sequence[Attempt], port: int, controls: Iterable[Check] =
     return Verdict(light, c, where_for(c, a.tls, a.steps, controls, intercept_kind), i)
 
 
-@dataclass(frozen=True)
+@record
 class Overall:
     light: str
     cause: str

@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import Any, Literal
+
+from ..frozen import record
 
 # Security, in the contract's words: STARTTLS on a plain connection, TLS from the
 # first byte ("SSL/TLS", "implicit"), or no encryption at all.
@@ -42,7 +44,7 @@ def program_name(key: str) -> str:
     return PROGRAM_NAMES.get(key, key)
 
 
-@dataclass(frozen=True)
+@record
 class MailAccount:
     program: str          # key of PROGRAM_NAMES
     account: str          # the e-mail address that sends through this server ("" when unknown)
@@ -69,7 +71,7 @@ class MailAccount:
         return _("{account} in {program}").format(account=who, program=program_name(self.program))
 
 
-@dataclass(frozen=True)
+@record
 class ProgramNote:
     """A mail program that is installed (its folder is there) but was not read, and why.
 
@@ -87,7 +89,7 @@ class ProgramNote:
         return asdict(self)
 
 
-@dataclass(frozen=True)
+@record
 class Found:
     accounts: tuple[MailAccount, ...] = ()
     notes: tuple[ProgramNote, ...] = ()

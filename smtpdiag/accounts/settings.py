@@ -15,9 +15,9 @@ catalog uses the German programs' own words).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from ..frozen import record
 from ..i18n import N_, _
 from ..records import Check
 from .model import MailAccount, program_name
@@ -28,7 +28,7 @@ _ORDER = (465, 587, 2525)
 NEVER_SUGGESTED = frozenset({25})  # most networks block it on purpose
 
 
-@dataclass(frozen=True)
+@record
 class Labels:
     """Where a program keeps the outgoing server, and its words for the settings."""
 
@@ -72,7 +72,7 @@ LABELS: dict[str, Labels] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Setting:
     port: int
     mode: str

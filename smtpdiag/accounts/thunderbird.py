@@ -26,9 +26,9 @@ SSL/TLS, else 587 (``SmtpClient``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 
+from ..frozen import record
 from .home import Home, Refused
 from .model import Found, MailAccount, Mode, ProgramNote
 
@@ -167,7 +167,7 @@ def accounts_from_prefs(prefs: dict[str, PrefValue], program: str = "thunderbird
 
 # -- profiles.ini ----------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class ProfileRef:
     name: str
     path: str          # as written in profiles.ini

@@ -24,8 +24,9 @@ import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..frozen import record
 from .addresses import is_routable
 
 # Interface names of tunnels: utun (Network Extension VPNs, WireGuard, the
@@ -39,7 +40,7 @@ COMMAND_TIMEOUT = 3.0  # seconds for each command
 PROBE_ADDRESS = "192.0.2.1"
 
 
-@dataclass(frozen=True)
+@record
 class MacInterface:
     name: str
     up: bool
@@ -52,7 +53,7 @@ class MacInterface:
         return tuple(text for text in self.addresses if is_routable(text, unique_local=False))
 
 
-@dataclass(frozen=True)
+@record
 class NetworkInfo:
     """``scutil --nwi``: the interfaces the system routes over, best first, per family."""
 

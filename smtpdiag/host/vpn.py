@@ -33,8 +33,9 @@ import re
 import socket
 import sys
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from ..frozen import record
 
 PLATFORM = sys.platform
 SYS_CLASS_NET = Path("/sys/class/net")
@@ -56,7 +57,7 @@ WIDE_PREFIX = {4: 1, 6: 4}
 MACOS_SYSTEM_UTUN = 4  # utun0 .. utun3 exist on every Mac
 
 
-@dataclass(frozen=True)
+@record
 class Route:
     interface: str
     prefix_length: int
@@ -132,7 +133,7 @@ def default_route_via_vpn(routes: Iterable[Route], vpn_interfaces: Collection[st
     return any(r.interface in vpn_interfaces for r in wide)
 
 
-@dataclass(frozen=True)
+@record
 class InterfaceInfo:
     name: str
     up: bool

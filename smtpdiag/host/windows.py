@@ -28,9 +28,9 @@ import re
 import struct
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from ..frozen import record
 from .addresses import is_routable
 
 # IANA ifType values (ipifcons.h)
@@ -68,7 +68,7 @@ _WAN_MINIPORT = re.compile(r"^WAN Miniport", re.IGNORECASE)
 PROBE_ADDRESSES = {"ipv4": "192.0.2.1", "ipv6": "2001:db8::1"}
 
 
-@dataclass(frozen=True)
+@record
 class Adapter:
     index: int
     name: str  # FriendlyName, as the user sees it in Settings ("Ethernet 2")

@@ -19,9 +19,10 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
+from ..frozen import record
 from ..net import Network, ProbeError, describe, failure_of
 
 NTP_EPOCH_OFFSET = 2208988800  # seconds from 1900-01-01 to 1970-01-01
@@ -77,7 +78,7 @@ def parse_sntp_reply(data: bytes, request: bytes, t1: float, t4: float) -> float
     return ((t2 - t1) + (t3 - t4)) / 2
 
 
-@dataclass(frozen=True)
+@record
 class ClockCheck:
     """``environment.clock``: what the time server said, or why it could not."""
 

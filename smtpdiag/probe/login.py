@@ -23,9 +23,10 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Protocol
 
+from ..frozen import record
 from ..login_policy import classify_auth_reply, enhanced_code, oauth_only
 
 # What we try, in the order a mail program set to "Normal password" over TLS does.
@@ -41,7 +42,7 @@ class LoginSession(Protocol):
     def read_reply(self) -> Any: ...
 
 
-@dataclass(frozen=True)
+@record
 class LoginResult:
     ok: bool
     failure: str | None  # a login_policy.LOGIN_FAILURES word, a transport failure word, or "not_tried"

@@ -13,9 +13,9 @@ transcript and changes no verdict.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..frozen import record
 from ..net import ProbeError
 from ..records import CertInfo
 from .tls_inspect import capture_certificate
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .smtp import SmtpProbe
 
 
-@dataclass(frozen=True)
+@record
 class SeenCertificate:
     chain: tuple[CertInfo, ...] = ()
     version: str | None = None

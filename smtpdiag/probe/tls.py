@@ -17,9 +17,9 @@ import ssl
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..frozen import record
 from ..i18n import _
 from ..net import failure_of
 from ..paths import data_dir
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from cryptography import x509
 
 
-@dataclass(frozen=True)
+@record
 class Interceptor:
     match: str
     product: str

@@ -25,8 +25,8 @@ import stat
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from ..frozen import record
 from ..i18n import _
 from ..textsafe import file_name
 
@@ -67,7 +67,7 @@ class OutputError(ValueError):
     """The report cannot go there: one line for the user."""
 
 
-@dataclass(frozen=True)
+@record
 class OutputTarget:
     path: str  # "-" for standard output; else the real path (symbolic links resolved)
     kind: str  # "stdout", "regular" (atomic replace), "new" (atomic create), "special" (written through)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..causes import LIGHTS, family_words, light_word
+from ..frozen import record
 from ..i18n import _
 from ..records import STEP_ORDER, Attempt, Check, TlsInfo, TranscriptLine
 from ..verdict import cause_light, classify_steps
@@ -27,7 +28,7 @@ from .words import mode_word, reference_name
 _LEVEL = {name: i for i, name in enumerate(STEP_ORDER)}
 
 
-@dataclass(frozen=True)
+@record
 class SummaryRow:
     check_id: str
     port: int
@@ -199,7 +200,7 @@ class Repeats:
         return None
 
 
-@dataclass(frozen=True)
+@record
 class Shown:
     """One transcript line as a report prints it; ``same_as`` replaces a repeated EHLO reply."""
 

@@ -20,9 +20,9 @@ schema describes a string (a 10 MB summary must not freeze a window).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from ..frozen import record
 from ..i18n import N_
 
 Path = tuple[str | int, ...]
@@ -37,7 +37,7 @@ class SchemaError(ValueError):
     """The schema uses something this checker does not understand (a bug, not bad input)."""
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     path: Path
     prune: Path | None  # the part to remove to get rid of this problem; None: the whole document

@@ -24,11 +24,11 @@ import ipaddress
 import os
 import struct
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from ...frozen import record
 from ...net import Network
 from .session import (
     ProbeOutcome,
@@ -115,7 +115,7 @@ class IkeParseError(ValueError):
 # -- data model -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Transform:
     type: int
     id: int
@@ -135,7 +135,7 @@ class Transform:
         return f"{name}-{self.key_length}" if self.key_length else name
 
 
-@dataclass(frozen=True)
+@record
 class Proposal:
     number: int
     protocol: int
@@ -153,7 +153,7 @@ class Proposal:
         return next((t.id for t in self.transforms if t.type == TRANSFORM_DH), None)
 
 
-@dataclass(frozen=True)
+@record
 class Notify:
     type: int
     data: bytes = b""
@@ -174,7 +174,7 @@ class Notify:
         return self.name
 
 
-@dataclass(frozen=True)
+@record
 class Payload:
     type: int
     body: bytes
@@ -185,7 +185,7 @@ class Payload:
         return PAYLOAD_NAMES.get(self.type, f"payload {self.type}")
 
 
-@dataclass(frozen=True)
+@record
 class IkeMessage:
     spi_i: bytes
     spi_r: bytes

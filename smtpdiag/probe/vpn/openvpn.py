@@ -22,8 +22,8 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from ...frozen import record
 from ...net import Network
 from .session import (
     ProbeOutcome,
@@ -52,7 +52,7 @@ class OpenVpnParseError(ValueError):
     """The bytes are not an OpenVPN control packet."""
 
 
-@dataclass(frozen=True)
+@record
 class ControlPacket:
     opcode: int
     key_id: int

@@ -18,8 +18,8 @@ the control connection at once.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 
+from ...frozen import record
 from ...net import Network, ProbeError, Stream
 from .session import ProbeOutcome, ProbeSession, connect_tcp
 
@@ -51,7 +51,7 @@ class PptpParseError(ValueError):
     """The bytes are not a PPTP Start-Control-Connection message."""
 
 
-@dataclass(frozen=True)
+@record
 class StartControlConnection:
     control_type: int
     version: int

@@ -19,8 +19,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from ...frozen import record
 from ...net import Datagrams, Network, ProbeError, Stream, host_port
 from ...records import Step, TranscriptLine
 
@@ -37,7 +37,7 @@ class Cancelled(Exception):
     """The user stopped the check; unwinds a probe to :func:`ProbeSession.finish`."""
 
 
-@dataclass(frozen=True)
+@record
 class ProbeOutcome:
     """The conclusion of one protocol probe (``failure`` None means: it answered)."""
 
@@ -49,7 +49,7 @@ class ProbeOutcome:
             raise ValueError(f"not a probe failure word: {self.failure!r}")
 
 
-@dataclass(frozen=True)
+@record
 class Received:
     """What a TCP read loop got and why it stopped (``complete``, ``closed`` or time ran out)."""
 
@@ -253,7 +253,7 @@ def hostport(address: str, port: int) -> str:
     return host_port(address, port)
 
 
-@dataclass(frozen=True)
+@record
 class DatagramExchange:
     """The result of sending a UDP request (with retransmissions) and waiting."""
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import ssl
 import uuid
-from dataclasses import dataclass
 
+from ...frozen import record
 from ...net import CertificateRejected, Network, ProbeError, Stream, family_of
 from ..tls_inspect import look_only_context
 from .session import Cancelled, ProbeOutcome, ProbeSession, connect_tcp, vpn_failure
@@ -36,7 +36,7 @@ SSTP_CONTENT_LENGTH = "18446744073709551615"
 HEAD_LIMIT = 65536
 
 
-@dataclass(frozen=True)
+@record
 class HttpAnswer:
     """The start of an HTTP response: status line, headers, and the body read so far."""
 
@@ -49,7 +49,7 @@ class HttpAnswer:
         return [v for k, v in self.headers if k.lower() == name.lower()]
 
 
-@dataclass(frozen=True)
+@record
 class TlsConnection:
     """A completed TLS handshake, and what it showed about the certificate."""
 
