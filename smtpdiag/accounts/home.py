@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
+
+from ..frozen import record
 
 HOME_ENV = "SMTPDIAG_HOME"
 MAX_BYTES = 16 * 1024 * 1024  # a prefs.js of a large profile is a few hundred kB
@@ -28,7 +30,7 @@ class Refused(Exception):
     """A file the door will not open (outside the home folder, not a file, too big)."""
 
 
-@dataclass
+@record
 class Home:
     path: Path
     platform: str = sys.platform

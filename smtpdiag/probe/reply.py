@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..frozen import record
 from ..net import ProbeError, Stream
 from ..records import TranscriptLine
 
@@ -28,7 +29,7 @@ _REPLY_LINE = re.compile(rb"^(\d{3})([ -]|$)")
 _REPLY_PREFIX = re.compile(rb"^(\d{1,3}|\d{3}[ -][^\r\n]*)$")
 
 
-@dataclass
+@record
 class Reply:
     code: int
     lines: list[str]

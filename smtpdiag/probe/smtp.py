@@ -25,9 +25,10 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
+from ..frozen import record
 from ..login_policy import oauth_only
 from ..net import CertificateRejected, Network, ProbeError, family_of, host_port
 from ..records import Attempt, Step, TlsInfo, TranscriptLine, internal_error_attempt
@@ -45,7 +46,7 @@ _MASKED_EXTENSION = re.compile(r"^X{6,}A?$", re.IGNORECASE)
 POKE_SHARE, POKE_MAX = 0.25, 1.0
 
 
-@dataclass
+@record
 class ProbeSettings:
     host: str  # the name the certificate must match (A-label form or IP)
     port: int
