@@ -41,12 +41,12 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import runlog
 from .causes import CAUSES
 from .config import KNOWN_CONTROL_PORTS, PortSpec, RunConfig, VpnSpec
+from .frozen import record
 from .net import Network, ProbeError, family_of
 from .probe.login import choose_login, encrypted_and_verified, login_secrets, scrub_after_login
 from .probe.smtp import ProbeSettings, probe_smtp, skipped_auth_step
@@ -60,23 +60,23 @@ if TYPE_CHECKING:
 
 
 
-@dataclass(frozen=True)
+@record
 class Planned:
     checks: tuple[Check, ...]
 
 
-@dataclass(frozen=True)
+@record
 class StepRecorded:
     check_id: str
     step: Step
 
 
-@dataclass(frozen=True)
+@record
 class CheckFinished:
     check: Check
 
 
-@dataclass(frozen=True)
+@record
 class RunResult:
     """What a run found: every planned check, finished (or cancelled), in plan order."""
 
@@ -92,7 +92,7 @@ class RunResult:
         return overall(list(self.checks))
 
 
-@dataclass(frozen=True)
+@record
 class Finished:
     result: RunResult
 

@@ -197,7 +197,7 @@ def _works(cause: str, light: str) -> bool:
 _NEVER_REACHED_NETWORK = frozenset({"dns_not_found", "dns_failure", "offline", "local_blocked"})
 
 
-@dataclass(frozen=True)
+@record
 class References:
     """How the reference servers fared on one check's port and mode, compared with its
     *cause*: the one comparison behind a "by control" where (:func:`where_for`) and the
