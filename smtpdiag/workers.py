@@ -28,10 +28,11 @@ exceptions and turn them into ``internal_error`` first).
 from __future__ import annotations
 
 import collections
-import logging
 import threading
 from collections.abc import Callable
 from typing import Any
+
+from . import runlog
 
 # Most worker threads one run uses.  A run's work is mostly waiting on the network,
 # so this is about how many connections are open at once, not about CPU: 4 ports x
@@ -40,7 +41,6 @@ from typing import Any
 # steps' timeouts, so the queue moves.
 WORKERS = 32
 
-_log = logging.getLogger(__name__)
 
 
 class Pool:
@@ -98,5 +98,5 @@ class Pool:
                 fn, args = self._queue.popleft()
             try:
                 fn(*args)
-            except BaseException:  # noqa: BLE001 - a task's bug must not end the worker
-                _log.exception("a task failed unexpectedly: %r", fn)
+            except BaseException as exc:  # noqa: BLE001 - a task's bug must not end the worker
+                runlog.error(f"a task failed unexpectedly: {fn!r}", exc)

@@ -10,7 +10,7 @@ server on loopback), ``netns`` (network namespaces with nftables), ``sntp_server
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -44,3 +44,16 @@ def english() -> Iterator[None]:
     set_language("en")
     yield
     set_language("en")
+
+
+@pytest.fixture
+def run_log(tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """The run log (smtpdiag.runlog) written to a file of this test: call it for the text."""
+    from smtpdiag import runlog
+
+    path = tmp_path / "run.log"
+    runlog.open_log(path)
+    try:
+        yield lambda: path.read_text(encoding="utf-8") if path.exists() else ""
+    finally:
+        runlog.close_log()
