@@ -53,7 +53,7 @@ from .probe.login import choose_login, encrypted_and_verified, login_secrets, sc
 from .probe.smtp import ProbeSettings, probe_smtp, skipped_auth_step
 from .records import Attempt, Check, Step, TranscriptLine, internal_error_attempt
 from .target import ip_address_of
-from .verdict import Overall, classify, is_offline, overall
+from .verdict import Overall, classify, is_offline, is_reference_for, overall
 from .workers import WORKERS, Pool
 
 if TYPE_CHECKING:
@@ -388,8 +388,7 @@ class Diagnosis:
     def _controls_of(self, check: Check, partial: bool = False) -> list[Check] | None:
         """The reference servers' finished checks on the port and mode of *check*, or
         None while one is still running (*partial*: those finished so far)."""
-        wanted = [c.id for c in self._planned
-                  if c.role == "control" and c.port == check.port and c.mode == check.mode]
+        wanted = [c.id for c in self._planned if is_reference_for(c, check)]
         if not partial and any(i not in self._results for i in wanted):
             return None
         return [self._results[i] for i in wanted if i in self._results]
@@ -717,8 +716,7 @@ class Diagnosis:
             check = results.get(planned.id) or planned.with_(light="grey", cause="cancelled")
             if check.role == "target" and check.kind == "smtp" and check.attempts:
                 controls = [results[c.id] for c in planned_checks
-                            if c.role == "control" and c.port == check.port and c.mode == check.mode
-                            and c.id in results]
+                            if is_reference_for(c, check) and c.id in results]
                 check = self._finalise(check, list(check.attempts), check.duration_ms, controls)
             final.append(check)
         return RunResult(self.config, tuple(final), self.started_at, lookups=tuple(self._lookups()))
