@@ -69,15 +69,6 @@ def problems(report: Report, text: str) -> list[str]:
     return out
 
 
-def advice_texts(report: Report) -> list[str]:
-    """The words of a report where advice lives (for messages that point at the culprit)."""
-    parts = [str(report.overall.get(k) or "") for k in ("headline", "summary", "advice")]
-    for c in report.checks:
-        parts += [c.explanation, c.advice]
-    parts += [str(e.get("fix") or "") for e in report.mail_programs]
-    return parts
-
-
 def mail_program_problems(report: Report) -> list[str]:
     """A mail program's verdict follows from this run: ``ok`` only when its exact setting was
     tested and worked; ``change`` names (``use``) a setting of the same server tested in this
