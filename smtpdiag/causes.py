@@ -90,7 +90,7 @@ LIGHT_RANK = {"green": 0, "amber": 1, "red": 2, "grey": 3}
 # Rules for these words (issue 13): every advice names who acts, in the customer's
 # words (WHO_* below); a technical word (port, STARTTLS, SSL/TLS, IPv6) only stands
 # next to a plain one; no text here names a port or setting *to use*: the one
-# sentence that does is built from the run's results (see smtpdiag.words).
+# sentence that does is built from the run's results (see smtpdiag.report.words).
 _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ("ok", "*"): (
         N_("Mail can be sent securely through {port_words}."),

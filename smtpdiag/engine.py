@@ -38,6 +38,7 @@ window's bridge moves them to the GUI thread): :class:`Planned`, :class:`StepRec
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -52,7 +53,7 @@ from .probe.login import choose_login, encrypted_and_verified, login_secrets, sc
 from .probe.smtp import ProbeSettings, probe_smtp, skipped_auth_step
 from .records import Attempt, Check, Step, TranscriptLine, internal_error_attempt
 from .target import ip_address_of
-from .verdict import Overall, classify, is_offline, overall
+from .verdict import Overall, classify, is_offline, is_reference_for, overall
 from .workers import WORKERS, Pool
 
 if TYPE_CHECKING:
@@ -265,11 +266,12 @@ class Diagnosis:
             self._login = "waiting" if self._given.user else "done"
             self._discovering = bool(domain)
             waiting = [c for c in planned if domain and c.role == "target" and c.kind == "smtp"]
+        if domain:
+            self._start_discovery(domain, waiting)  # first: its look-ups lead the queue
+        with self._lock:
             for check in planned:
                 if check.kind != "dns" and check not in waiting:  # the target's ports wait for discovery
                     self._begin(check)
-            if domain:
-                self._pool.submit(self._discover, domain, waiting)
             self._advance()
         self._flush()
 
@@ -385,8 +387,7 @@ class Diagnosis:
     def _controls_of(self, check: Check, partial: bool = False) -> list[Check] | None:
         """The reference servers' finished checks on the port and mode of *check*, or
         None while one is still running (*partial*: those finished so far)."""
-        wanted = [c.id for c in self._planned
-                  if c.role == "control" and c.port == check.port and c.mode == check.mode]
+        wanted = [c.id for c in self._planned if is_reference_for(c, check)]
         if not partial and any(i not in self._results for i in wanted):
             return None
         return [self._results[i] for i in wanted if i in self._results]
@@ -482,24 +483,42 @@ class Diagnosis:
         return Attempt(family, addresses[0], (rstep, *steps), transcript, None,  # type: ignore[arg-type]
                        int((time.monotonic() - t) * 1000))
 
-    def _discover(self, domain: str, waiting: list[Check]) -> None:
-        """Task: find the domain's sending server; then its port checks begin."""
-        from .probe.discover import DISCOVERY_CHECK_ID, discover, discovery_check, planned_check
+    def _start_discovery(self, domain: str, waiting: list[Check]) -> None:
+        """Start the search for the domain's sending server: its look-ups are tasks
+        (:class:`smtpdiag.probe.discover.Search`); :meth:`_discovered` follows."""
+        from .probe.discover import DISCOVERY_CHECK_ID, Search
 
         c = self._given
-        found: Discovery | None = None
+        done = functools.partial(self._discovered, domain, waiting)
         try:
-            found = discover(self.net, domain, c.timeout, self.cancel_event, c.families,
-                             on_step=self._on_step(DISCOVERY_CHECK_ID))
+            search = Search(self.net, domain, c.timeout, self.cancel_event, c.families,
+                            on_step=self._on_step(DISCOVERY_CHECK_ID))
+            search.start(self._pool.submit, done)
+        except Exception as exc:  # noqa: BLE001 - a bug: the search is internal_error
+            done(exc)
+
+    def _discovered(self, domain: str, waiting: list[Check], found: Discovery | Exception) -> None:
+        """The search ended (on the thread of its deciding answer): its row, then the
+        port checks that waited for it begin."""
+        from .probe.discover import discovery_check, planned_check
+
+        search: Discovery | None = None
+        try:
+            if isinstance(found, Exception):
+                raise found
             done = discovery_check(found)
+            search = found
         except Exception as exc:  # noqa: BLE001 - a bug: the search and the checks waiting for it are internal_error
-            done = self._finalise(planned_check(domain), [internal_error_attempt("the discovery", exc)], 0, None)
+            done = self._finalise_safely(planned_check(domain), [internal_error_attempt("the discovery", exc)],
+                                         0, None)
         with self._lock:
+            if not self._discovering:
+                return  # already ended (a bug reported after the search had started)
             self._results[done.id] = done
             self._outbox.append(CheckFinished(done))
             self._discovering = False
             try:
-                self._after_discovery(found, done, waiting)
+                self._after_discovery(search, done, waiting)
             except Exception as exc:  # noqa: BLE001 - a bug: the waiting checks are internal_error
                 attempt = internal_error_attempt("after the discovery", exc)
                 for check in waiting:
@@ -696,8 +715,7 @@ class Diagnosis:
             check = results.get(planned.id) or planned.with_(light="grey", cause="cancelled")
             if check.role == "target" and check.kind == "smtp" and check.attempts:
                 controls = [results[c.id] for c in planned_checks
-                            if c.role == "control" and c.port == check.port and c.mode == check.mode
-                            and c.id in results]
+                            if is_reference_for(c, check) and c.id in results]
                 check = self._finalise(check, list(check.attempts), check.duration_ms, controls)
             final.append(check)
         return RunResult(self.config, tuple(final), self.started_at, lookups=tuple(self._lookups()))

@@ -212,6 +212,12 @@ class References:
     where: str  # network (all failed the same way), server (one got further), unknown
 
 
+def is_reference_for(reference: Check, check: Check) -> bool:
+    """Whether *reference* is a reference server's check that *check* is compared with: the
+    same port and mode (a port given in two modes is compared twice, once per mode)."""
+    return reference.role == "control" and (reference.port, reference.mode) == (check.port, check.mode)
+
+
 def compare_references(cause: str, controls: Iterable[Check]) -> References:
     """The reference servers' finished checks on the same port and mode, against *cause*."""
     tested = [c for c in controls if c.light != "grey" and c.cause != "cancelled"]

@@ -35,11 +35,14 @@ from typing import Any
 from . import runlog
 
 # Most worker threads one run uses.  A run's work is mostly waiting on the network,
-# so this is about how many connections are open at once, not about CPU: 4 ports x
-# (target + 2 reference servers) x 2 families is 24 attempts, all at once.  A bigger
-# run (many ports, VPN protocols) queues the rest; every attempt ends within its
-# steps' timeouts, so the queue moves.
-WORKERS = 32
+# so this is about how many attempts may wait at once, not about CPU.  The default
+# run is 4 ports x (the target + the 4 reference servers on the ports they serve) =
+# 17 checks, x 2 families = 34 attempts, and with --vpn 7 protocols x 2 more = 48: all
+# of them fit, so even a network that silently drops every port costs one timeout,
+# not two.  A bigger run (many ports) queues the rest; every attempt ends within its
+# steps' timeouts, so the queue moves.  The bound keeps a run of 100 ports from
+# starting 500 threads.
+WORKERS = 64
 
 
 

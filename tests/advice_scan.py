@@ -1,5 +1,5 @@
 """The contract's rule, checked mechanically on finished reports: no sentence names a
-port or setting *to use* unless it was tested in this run and worked (CONTRACT.md
+port or setting *to use* unless it was tested in this run and worked (docs/contract.md
 section 2).  Used on every demo scenario's report, in every format and language."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from smtpdiag.report.model import Report
 MODES = {"SSL/TLS": "implicit", "STARTTLS": "starttls"}
 
 # A port with the connection type to put into the mail program: the only form that
-# recommends a setting (smtpdiag.words.setting_words and its sentences).
+# recommends a setting (smtpdiag.report.words.setting_words and its sentences).
 _SETTING = [
     re.compile(r"\bport (\d+) (?:with|and) (SSL/TLS|STARTTLS)\b", re.I),
     re.compile(r"\bport (\d+), connection type (SSL/TLS|STARTTLS)\b", re.I),
@@ -67,15 +67,6 @@ def problems(report: Report, text: str) -> list[str]:
     for pattern in _VAGUE:
         out += [f"vague advice {m.group(0)!r}" for m in pattern.finditer(clean)]
     return out
-
-
-def advice_texts(report: Report) -> list[str]:
-    """The words of a report where advice lives (for messages that point at the culprit)."""
-    parts = [str(report.overall.get(k) or "") for k in ("headline", "summary", "advice")]
-    for c in report.checks:
-        parts += [c.explanation, c.advice]
-    parts += [str(e.get("fix") or "") for e in report.mail_programs]
-    return parts
 
 
 def mail_program_problems(report: Report) -> list[str]:

@@ -25,16 +25,14 @@ from smtpdiag.probe.discover import (
     DISCOVERY_CHECK_ID,
     GRACE_SECONDS,
     Discovery,
-    check_words,
     discover,
     discovery_check,
-    explain_discovery,
-    parse_srv,
     planned_check,
-    provider_for,
-    providers,
 )
+from smtpdiag.probe.server_records import parse_srv, provider_for, providers
 from smtpdiag.records import Check
+from smtpdiag.report.discovery_words import check_words, explain_discovery
+from smtpdiag.report.model import with_words
 from smtpdiag.simnet.network import SimNetwork
 from smtpdiag.verdict import classify
 
@@ -333,6 +331,8 @@ def test_discovery_check_round_trips_through_the_report(world: World) -> None:
     d = run(world, on_step=seen.append)
     assert seen == list(d.steps)
     check = discovery_check(d)
+    assert not check.explanation and not check.advice  # the engine's checks carry no words
+    check = with_words(check)
     assert (check.id, check.kind, check.role, check.host, check.port) == (
         DISCOVERY_CHECK_ID, "dns", "target", DOMAIN, 0)
     assert (check.light, check.cause, check.where) == ("green", "ok", "none")

@@ -3,7 +3,7 @@ every (step, failure) pair a code path can produce.
 
 The source of every probe is read (its syntax tree, not run): each failure word
 written as a literal where a failure is made (``ProbeError``, ``ProbeOutcome``,
-``Step``, a recorder's ``add``) must be a :class:`Failure`, and each (step, word)
+``Step``, the step recorder's ``record``) must be a :class:`Failure`, and each (step, word)
 pair written together must be known to ``verdict.STEP_FAILURES``.  Words that
 travel in a variable (``exc.failure``) come from the transport, whose range is
 checked against every step that records them.
@@ -60,7 +60,7 @@ def _produced() -> list[tuple[str, int, str | None, str]]:
             elif name == "Step":
                 step = _literal(node.args[0]) if node.args else _literal(kw.get("step"))
                 words = _literals(node.args[4] if len(node.args) > 4 else kw.get("failure"))
-            elif name == "add" and len(node.args) >= 5:  # the SMTP probe's recorder
+            elif name == "record" and len(node.args) >= 5:  # probe.steps.StepRecorder.record
                 step, words = _literal(node.args[0]), _literals(node.args[4])
             for word in words:
                 found.append((str(path.relative_to(SOURCE.parent)), node.lineno, step, word))

@@ -1,4 +1,4 @@
-"""The words of a whole run (smtpdiag.words): the headline answers "can I send, and
+"""The words of a whole run (smtpdiag.report.words): the headline answers "can I send, and
 how", overall.settings names the first working submission port, no advice recommends
 what did not work in this run, reference rows read as evidence for the target row."""
 

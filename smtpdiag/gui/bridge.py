@@ -10,7 +10,7 @@
     _Relay           (QObject, lives on the GUI thread)
       forward(int, object)   the ONLY signal emitted from worker threads
 
-Rules (STYLE.md, "Threads and the window"):
+Rules (threads and the window):
 
 * A run's worker thread gets plain values (a RunConfig, a scenario name), never
   widgets.  Its ``on_event`` callback only emits ``_Relay.forward`` with the run

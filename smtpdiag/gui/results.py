@@ -44,7 +44,7 @@ from ..i18n import N_, _, ngettext
 from ..records import Check, Step
 from ..report.model import MODE_WORDS, Report, with_words
 from ..textsafe import one_line
-from ..verdict import compare_references
+from ..verdict import compare_references, is_reference_for
 from . import lights
 
 ROW_TEXT_LIMIT = 600  # characters per cell; the details pane shows everything
@@ -191,7 +191,7 @@ class ResultsModel(QAbstractTableModel):
             return
         control.check, control.state = check, "done"
         for i, item in enumerate(self._rows):
-            if item.check.kind == "smtp" and (item.check.port, item.check.mode) == (check.port, check.mode):
+            if item.check.kind == "smtp" and is_reference_for(check, item.check):
                 self._changed(i)
 
     def cancel_unfinished(self) -> int:
@@ -236,8 +236,7 @@ class ResultsModel(QAbstractTableModel):
         """Finished reference server checks on the same port and mode as *check*."""
         if check.kind != "smtp":
             return []
-        return [c.check for c in self._controls.values()
-                if (c.check.port, c.check.mode) == (check.port, check.mode) and c.state == "done"]
+        return [c.check for c in self._controls.values() if is_reference_for(c.check, check) and c.state == "done"]
 
     def row_of(self, check_id: str) -> int:
         found = self._find(check_id)
@@ -346,8 +345,7 @@ class ResultsModel(QAbstractTableModel):
         check = item.check
         if check.kind != "smtp":
             return "", ""
-        same_port = [c for c in self._controls.values()
-                     if (c.check.port, c.check.mode) == (check.port, check.mode)]
+        same_port = [c for c in self._controls.values() if is_reference_for(c.check, check)]
         if not same_port:
             return "", ""
         if any(c.state != "done" for c in same_port):

@@ -7,7 +7,6 @@ once (within the run's timeout) and compares:
     sntp_request(now)                  the 48-byte client packet (version 4, mode 3)
     parse_sntp_reply(data, t1, t4)     the clock offset in seconds (pure; RFC 4330 section 5)
     query_offset(net, server, ...)     one request, one answer, through the run's Network
-    ClockCheck                         what the report keeps (``environment.clock``)
 
 The server is configurable (``RunConfig.time_server``, ``HOST`` or ``HOST:PORT``);
 tests and the demo point it at a loopback responder, never at a public server.
@@ -19,10 +18,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict
-from typing import Any
 
-from ..frozen import record
 from ..net import Network, ProbeError, describe, failure_of
 
 NTP_EPOCH_OFFSET = 2208988800  # seconds from 1900-01-01 to 1970-01-01
@@ -76,26 +72,6 @@ def parse_sntp_reply(data: bytes, request: bytes, t1: float, t4: float) -> float
     t2 = _from_ntp(data[32:40])  # receive
     t3 = _from_ntp(data[40:48])  # transmit
     return ((t2 - t1) + (t3 - t4)) / 2
-
-
-@record
-class ClockCheck:
-    """``environment.clock``: what the time server said, or why it could not."""
-
-    server: str
-    checked_at: str  # this computer's time when asked, UTC ISO
-    offset_s: float | None = None  # server minus this computer; None when not known
-    error: str | None = None
-    text: str = ""  # the sentence shown (in the run's language)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @property
-    def right(self) -> bool | None:
-        if self.offset_s is None:
-            return None
-        return abs(self.offset_s) <= TOLERANCE_S
 
 
 def split_server(server: str) -> tuple[str, int]:

@@ -2,7 +2,7 @@
 account wizard does.
 
 An e-mail address does not say which server sends its mail, so when the user
-types one, :func:`discover` looks for it.  The sources, in the order they are
+types one, a :class:`Search` looks for it.  The sources, in the order they are
 believed (the first that gives a server wins):
 
 1. ``_submissions._tcp.DOMAIN`` SRV (RFC 6186, RFC 8314): submission with
@@ -21,48 +21,54 @@ believed (the first that gives a server wins):
    take submission on the same machine; the step's detail says so.
 6. The domain itself, if it has an address.
 
-Every look-up a source needs starts at once, each in its own thread, so the
-search takes about as long as its slowest *needed* answer and never much more
-than *timeout*.  The walk down the list waits only for the answers it needs:
-once a source gives a server, the later ones are not waited for (their
-threads end on their own timeouts).  A known provider skips the look-ups of
-sources 4-6 altogether.
+Every look-up a source needs is a task of its own, all submitted at once (into
+the run's pool of workers, :mod:`smtpdiag.workers`), so the search takes about
+as long as its slowest *needed* answer and never much more than *timeout*.  No
+task waits for another: each answer that arrives moves the walk down the list
+as far as the answers so far allow, and once a source gives a server the search
+is decided; the look-ups still running are then given up on (they see it as a
+cancel).  A known provider skips the look-ups of sources 4-6 altogether.
+:func:`discover` runs one search with a small pool of its own and waits for it.
 
 The result is a :class:`Discovery`: the host to test, the ports its SRV records
 name, and the records of the ``Check(kind="dns", id="discover")`` that shows
-the search in the report (:func:`discovery_check`).  Its steps are one
-``resolve`` step per look-up consulted, then a last ``resolve`` step with the
-outcome.  Only that last step may carry a failure word, because a missing SRV
-record is a normal answer, not a fault; so :func:`smtpdiag.verdict.classify`
-gives the check's cause from the records as for any other check:
+the search in the report (:func:`discovery_check`; its words are
+:mod:`smtpdiag.report.discovery_words`).  Its steps are one ``resolve`` step per
+look-up consulted, then a last ``resolve`` step with the outcome.  Only that
+last step may carry a failure word, because a missing SRV record is a normal
+answer, not a fault; so :func:`smtpdiag.verdict.classify` gives the check's
+cause from the records as for any other check:
 
     ok              a server was found
     dns_not_found   nothing was found and every answer was "no such name/record"
     dns_failure     nothing was found and the name service failed at least once
     cancelled       the user stopped the search
 
-    Discovery                 what discover() found (host, source, ports) + records
+    Search                    the look-ups and the walk down the sources
+    ├── start(submit, on_done)
+    Discovery                 what the search found (host, source, ports) + records
     ├── steps, transcript     -> Attempt("none") -> Check(kind="dns", id="discover")
-    Provider                  one entry of data/providers.json
-    SrvRecord                 one parsed SRV record
+    discover()                one search, waited for (its own pool)
+
+The records the sources give are read by :mod:`smtpdiag.probe.server_records`.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from ..config import PortSpec
-from ..i18n import _
-from ..net import Abandonable, Network, ProbeError, is_ip_literal
-from ..paths import data_dir
+from ..frozen import record
+from ..net import Network, ProbeError, is_ip_literal
 from ..records import Attempt, Check, Step, TranscriptLine
 from ..verdict import classify
+from ..workers import Pool
+from .server_records import SrvRecord, canonical, parse_mx, parse_srv, provider_for
 
 Source = Literal["srv-submissions", "srv-submission", "provider", "guess", "mx", "domain", "none"]
 
@@ -77,8 +83,8 @@ SRV_SERVICES: tuple[tuple[Source, str, str], ...] = (
 # The names account wizards try when nothing is published, in this order.
 GUESS_PREFIXES = ("smtp", "mail")
 
-# How long past *timeout* the search still waits for a look-up that should have
-# ended by itself (thread start-up, the polling of an abandonable call).
+# How long past *timeout* a search may take: starting the look-ups' threads, and
+# the polling of the calls that cannot be interrupted (net.run_abandonable).
 GRACE_SECONDS = 0.2
 
 # Where a found server came from, for the technical details (not translated, like
@@ -93,78 +99,12 @@ _SOURCE_DETAILS: dict[str, str] = {
 }
 
 
-# -- the provider list ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Provider:
-    """A large provider whose sending server is well known."""
-
-    name: str  # for people, e.g. "Google Mail"
-    domains: tuple[str, ...]  # lower-case A-labels
-    host: str  # its submission server
-
-
-@functools.cache
-def providers() -> tuple[Provider, ...]:
-    """The entries of ``data/providers.json``."""
-    with open(data_dir() / "providers.json", encoding="utf-8") as fh:
-        data = json.load(fh)
-    return tuple(
-        Provider(str(p["name"]), tuple(_canonical(d) for d in p["domains"]), _canonical(p["host"]))
-        for p in data["providers"]
-    )
-
-
-def provider_for(domain: str) -> Provider | None:
-    """The provider of addresses at *domain* (exact match), if it is in the list."""
-    domain = _canonical(domain)
-    return next((p for p in providers() if domain in p.domains), None)
-
-
-# -- SRV and MX records ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SrvRecord:
-    priority: int
-    weight: int
-    port: int
-    target: str  # "." means the service is not offered
-
-    @property
-    def offered(self) -> bool:
-        return self.target != "."
-
-
-def parse_srv(text: str) -> SrvRecord | None:
-    """``"PRIO WEIGHT PORT TARGET"`` (as :meth:`Network.dns_query` gives it), or None."""
-    parts = text.split()
-    if len(parts) != 4:
-        return None
-    try:
-        priority, weight, port = (int(p) for p in parts[:3])
-    except ValueError:
-        return None
-    if not 0 <= port <= 65535:
-        return None
-    return SrvRecord(priority, weight, port, _canonical(parts[3]))
-
-
-def parse_mx(text: str) -> tuple[int, str] | None:
-    """``"PREF HOST"`` -> (preference, host); the host of a null MX is ``"."``."""
-    parts = text.split()
-    if len(parts) != 2 or not parts[0].isdigit():
-        return None
-    return int(parts[0]), _canonical(parts[1])
-
-
 # -- the result -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Discovery:
-    """What :func:`discover` found, and the records of how.
+    """What a search found, and the records of how.
 
     ``host`` is None when nothing was found; ``failure`` then says why
     (``nxdomain``, ``dns_error`` or ``cancelled``, the step vocabulary).
@@ -221,15 +161,26 @@ def discover(net: Network, domain: str, timeout: float, cancel: threading.Event 
     Takes at most about *timeout* (+ :data:`GRACE_SECONDS`), and returns within
     a tenth of a second once *cancel* is set.  *families* are the address
     families tried for the guessed names and the domain itself; *on_step* is
-    called with each step as it is recorded (on the calling thread).
+    called with each step as it is recorded.  A bug in a look-up is raised here.
     """
-    name = _canonical(domain).strip("[]")
-    if is_ip_literal(name):
-        return _literal(name)
-    return _Search(net, name, timeout, cancel, tuple(families), on_step).run()
+    search = Search(net, domain, timeout, cancel, families, on_step)
+    pool = Pool(max(1, search.lookups_needed), name="smtpdiag-discover")
+    ended = threading.Event()
+    outcome: list[Discovery | Exception] = []
+
+    def done(result: Discovery | Exception) -> None:
+        outcome.append(result)
+        ended.set()
+
+    search.start(pool.submit, done)
+    pool.close()
+    ended.wait()
+    if isinstance(outcome[0], Exception):
+        raise outcome[0]
+    return outcome[0]
 
 
-@dataclass(frozen=True)
+@record
 class _Found:
     host: str
     source: Source
@@ -241,120 +192,212 @@ class _Cancelled(Exception):
     """The user stopped the search (internal: never leaves this module)."""
 
 
+class _StopWhen(threading.Event):
+    """The cancel flag the look-ups see: set when the run is cancelled, or when the
+    search is decided and the answers still out are no longer needed."""
+
+    def __init__(self, cancel: threading.Event | None) -> None:
+        super().__init__()
+        self._cancel = cancel
+
+    def is_set(self) -> bool:
+        return super().is_set() or (self._cancel is not None and self._cancel.is_set())
+
+
+@dataclass
 class _Lookup:
-    """One look-up, started at once in its own daemon thread (:class:`~smtpdiag.net.Abandonable`)."""
+    """One look-up: its question, the call that asks it, and (once done) its answer."""
 
-    def __init__(self, question: str, run: Callable[[], list[str]], t0: float) -> None:
-        self.question = question
-        self.ms = 0  # how long the look-up took
-        self.at_ms = 0  # when it ended, from the start of the search
-        self._t0 = t0
-        self._call = Abandonable(run, name="smtpdiag-discover")
-
-    def outcome(self, deadline: float, cancel: threading.Event | None,
-                timeout: float) -> tuple[list[str], ProbeError | None]:
-        """(records, None) or ([], the failure), waiting until *deadline* at most.
-
-        Raises :class:`_Cancelled` when *cancel* is set while waiting; a bug in
-        the look-up (not a :class:`ProbeError`) is raised again here.
-        """
-        try:
-            done = self._call.wait(deadline, cancel)
-        except ProbeError:  # cancelled while waiting
-            raise _Cancelled from None
-        if not done:
-            self.at_ms = self.ms = _ms(time.monotonic() - self._t0)
-            return [], ProbeError("dns_error", f"{self.question}: no answer within {timeout:g} s")
-        ended = self._call.ended or time.monotonic()
-        self.ms, self.at_ms = _ms(ended - self._call.started), _ms(ended - self._t0)
-        try:
-            return self._call.result(), None
-        except ProbeError as exc:
-            if exc.failure == "cancelled":
-                raise _Cancelled from None
-            return [], exc
+    question: str
+    ask: Callable[[], list[str]]
+    ms: int = 0  # how long it took
+    at_ms: int = 0  # when it ended, from the start of the search
+    values: list[str] | None = None  # None until it ended
+    error: ProbeError | None = None
 
 
-class _Search:
-    """One run of :func:`discover`: starts the look-ups, then walks the sources."""
+Submit = Callable[..., Any]
 
-    def __init__(self, net: Network, domain: str, timeout: float, cancel: threading.Event | None,
-                 families: tuple[str, ...], on_step: Callable[[Step], None] | None) -> None:
-        self.net, self.domain, self.timeout, self.cancel = net, domain, timeout, cancel
-        self.families, self.on_step = families, on_step
-        self.provider = provider_for(domain)
+
+class Search:
+    """One search for the sending server of *domain*: its look-ups run as tasks
+    (:meth:`start`), and each answer moves the walk down the sources (:meth:`_walk`)
+    as far as the answers so far allow.  Answers arrive on any thread; the state is
+    changed under the search's lock, and *on_step* / *on_done* are called outside it."""
+
+    def __init__(self, net: Network, domain: str, timeout: float, cancel: threading.Event | None = None,
+                 families: Sequence[str] = ("ipv4", "ipv6"),
+                 on_step: Callable[[Step], None] | None = None) -> None:
+        self.net, self.timeout, self.cancel = net, timeout, cancel
+        self.domain = canonical(domain).strip("[]")
+        self.families, self.on_step = tuple(families), on_step
+        self.provider = provider_for(self.domain)
         self.t0 = time.monotonic()
-        self.deadline = self.t0 + timeout + GRACE_SECONDS
         self.steps: list[Step] = []
         self.notes: list[TranscriptLine] = []
         self.errors: list[ProbeError] = []
-        self.lookups: dict[str, _Lookup] = {}
+        self._stop = _StopWhen(cancel)
+        self.lookups = self._lookups()
+        self.result: Discovery | Exception | None = None
+        self._lock = threading.Lock()
+        self._delivering = threading.Lock()  # steps reach on_step in the order they were made
+        self._unsent: list[Step] = []  # steps recorded, not yet given to on_step
+        self._on_done: Callable[[Discovery | Exception], None] = lambda r: None
+        self._walker = self._sources()
 
-    def run(self) -> Discovery:
-        self._note(0, f"looking for the sending server of {self.domain}: SRV records (RFC 6186), "
-                      "the list of large providers, the usual names, MX, the domain itself")
-        try:
-            if self.cancel is not None and self.cancel.is_set():
-                raise _Cancelled
-            self._start_lookups()
-            found = (self._from_srv() or self._from_provider() or self._from_guess(GUESS_PREFIXES[0])
-                     or self._from_guess(GUESS_PREFIXES[1]) or self._from_mx() or self._from_domain())
-        except _Cancelled:
-            return self._result(None, "cancelled")
-        if found is None:
-            return self._result(None, self._failure())
-        return self._result(found, None)
+    @property
+    def lookups_needed(self) -> int:
+        return len(self.lookups)
 
     # -- the look-ups ---------------------------------------------------------------
 
-    def _start_lookups(self) -> None:
-        """Every look-up the sources may need, at once (a known provider needs only SRV)."""
-        net, d, t, c = self.net, self.domain, self.timeout, self.cancel
+    def _lookups(self) -> dict[str, _Lookup]:
+        """Every look-up the sources may need (a known provider needs only SRV; an
+        address typed after the @ needs none)."""
+        if is_ip_literal(self.domain):
+            return {}
+        net, d, t, stop = self.net, self.domain, self.timeout, self._stop
+        out: dict[str, _Lookup] = {}
         for source, label, _mode in SRV_SERVICES:
             name = f"{label}.{d}"
-            self._start(source, f"{name} SRV", functools.partial(net.dns_query, name, "SRV", t, c))
+            out[source] = _Lookup(f"{name} SRV", functools.partial(_ask_dns, net, name, "SRV", t, stop))
         if self.provider is not None:
-            return
+            return out
         for key, host in ((GUESS_PREFIXES[0], f"{GUESS_PREFIXES[0]}.{d}"),
                           (GUESS_PREFIXES[1], f"{GUESS_PREFIXES[1]}.{d}"), ("domain", d)):
             for family in self.families:  # one look-up per family, as the engine does
-                self._start(f"{key} {family}", host, functools.partial(net.resolve, host, family, t, c))
-            self.lookups[key] = self.lookups[f"{key} {self.families[0]}"]  # its question and times
-        self._start("mx", f"{d} MX", functools.partial(net.dns_query, d, "MX", t, c))
+                out[f"{key} {family}"] = _Lookup(host, functools.partial(_ask_address, net, host, family, t, stop))
+        out["mx"] = _Lookup(f"{d} MX", functools.partial(_ask_dns, net, d, "MX", t, stop))
+        return out
 
-    def _start(self, key: str, question: str, run: Callable[[], list[str]]) -> None:
-        self.lookups[key] = _Lookup(question, run, self.t0)
+    def start(self, submit: Submit, on_done: Callable[[Discovery | Exception], None]) -> None:
+        """Submit every look-up (``submit(fn, *args)``, e.g. a pool's); *on_done* is
+        called once with the :class:`Discovery` (or a look-up's bug), on the thread of
+        the answer that decided it, or on this one when nothing needs looking up."""
+        self._on_done = on_done
+        self._note(0, f"looking for the sending server of {self.domain}: SRV records (RFC 6186), "
+                      "the list of large providers, the usual names, MX, the domain itself")
+        if is_ip_literal(self.domain):
+            self._decide(_literal(self.domain))
+        elif self.cancel is not None and self.cancel.is_set():
+            self._decide(self._result(None, "cancelled"))
+        else:
+            for key in list(self.lookups):  # (the walk adds a name's combined answer under its own key)
+                submit(self._look_up, key)
+            return
+        self._deliver()
 
-    def _outcome(self, key: str) -> tuple[list[str], ProbeError | None]:
-        values, error = self.lookups[key].outcome(self.deadline, self.cancel, self.timeout)
-        if error is not None:
-            self.errors.append(error)
-        return values, error
+    def _look_up(self, key: str) -> None:
+        """Task: one look-up; then the walk goes as far as it can."""
+        with self._lock:
+            if self.result is not None:
+                return  # decided while this one waited for a worker
+            lookup = self.lookups[key]
+        started = time.monotonic()
+        values: list[str] = []
+        error: ProbeError | Exception | None = None
+        try:
+            values = lookup.ask()
+        except Exception as exc:  # noqa: BLE001 - a ProbeError is the answer; anything else a bug, handed on
+            error = exc
+        ended = time.monotonic()
+        with self._lock:
+            lookup.ms, lookup.at_ms = _ms(ended - started), _ms(ended - self.t0)
+            if isinstance(error, ProbeError) or error is None:
+                lookup.values, lookup.error = values, error
+            elif self.result is None:
+                self._decide(error)
+            self._walk()
+        self._deliver()
 
-    def _addresses(self, key: str) -> tuple[list[str], ProbeError | None]:
+    def _walk(self) -> None:
+        """(Under the lock.)  Go down the sources while the answers they need are in."""
+        while self.result is None:
+            try:
+                waiting_for = next(self._walker)
+            except StopIteration as found:
+                value: _Found | None = found.value
+                self._decide(self._result(value, None) if value else self._result(None, self._failure()))
+                return
+            except _Cancelled:
+                self._decide(self._result(None, "cancelled"))
+                return
+            if self.lookups[waiting_for].values is None:
+                return  # the walk resumes here when that answer arrives
+
+    def _decide(self, result: Discovery | Exception) -> None:
+        self.result = result
+        self._stop.set()  # the answers still out are not needed
+
+    def _deliver(self) -> None:
+        """Outside the lock: the new steps, then (once) the result."""
+        with self._delivering:
+            with self._lock:
+                steps, self._unsent = self._unsent, []
+                result, done = self.result, self._on_done
+                if result is not None:
+                    self._on_done = lambda r: None
+            if self.on_step is not None:
+                for step in steps:
+                    self.on_step(step)
+            if result is not None:
+                done(result)
+
+    def _answer(self, key: str) -> Generator[str, None, tuple[list[str], ProbeError | None]]:
+        """The answer of look-up *key*: waits (yields *key*) until it is in."""
+        lookup = self.lookups[key]
+        while lookup.values is None:
+            yield key
+        if lookup.error is not None:
+            if lookup.error.failure == "cancelled":
+                raise _Cancelled
+            self.errors.append(lookup.error)
+        return lookup.values, lookup.error
+
+    def _addresses(self, key: str) -> Generator[str, None, tuple[list[str], ProbeError | None]]:
         """The addresses of a name in every family, or the most telling failure
         (cancelled, then dns_error, then the first family's)."""
-        outcomes = [self.lookups[f"{key} {family}"].outcome(self.deadline, self.cancel, self.timeout)
-                    for family in self.families]
-        lookup = self.lookups[key] = max((self.lookups[f"{key} {f}"] for f in self.families),
-                                         key=lambda one: one.at_ms)
-        found = [a for values, _error in outcomes for a in values]
+        found: list[str] = []
+        failures: list[ProbeError] = []
+        for family in self.families:
+            lookup = self.lookups[f"{key} {family}"]
+            while lookup.values is None:
+                yield f"{key} {family}"
+            if lookup.error is not None and lookup.error.failure == "cancelled":
+                raise _Cancelled
+            found += lookup.values
+            if lookup.error is not None:
+                failures.append(lookup.error)
+        self.lookups[key] = max((self.lookups[f"{key} {f}"] for f in self.families), key=lambda one: one.at_ms)
         if found:
             return found, None
-        failures = [error for _values, error in outcomes if error is not None]
         error = next((e for e in failures if e.failure == "dns_error"), None) \
-            or (failures[0] if failures else ProbeError("nxdomain", f"{lookup.question}: no address"))
+            or (failures[0] if failures else ProbeError("nxdomain", f"{self.lookups[key].question}: no address"))
         self.errors.append(error)
         return [], error
 
     # -- the sources, in order ------------------------------------------------------
 
-    def _from_srv(self) -> _Found | None:
+    def _sources(self) -> Generator[str, None, _Found | None]:
+        """The walk down the sources; yields the key of each answer it waits for."""
+        found = yield from self._from_srv()
+        if found is None:
+            found = self._from_provider()
+        for prefix in GUESS_PREFIXES:
+            if found is None:
+                found = yield from self._from_guess(prefix)
+        if found is None:
+            found = yield from self._from_mx()
+        if found is None:
+            found = yield from self._from_domain()
+        return found
+
+    def _from_srv(self) -> Generator[str, None, _Found | None]:
         """Sources 1 and 2: both SRV answers are read (they give the ports); the
         implicit-TLS service wins, and its host's STARTTLS ports are added."""
         offered: dict[str, list[SrvRecord]] = {}
         for source, _label, _mode in SRV_SERVICES:
-            values, error = self._outcome(source)
+            values, error = yield from self._answer(source)
             records = [r for r in (parse_srv(v) for v in values) if r is not None]
             offered[source] = [r for r in records if r.offered]
             note = "" if offered[source] or not records else " (not offered)"
@@ -380,15 +423,15 @@ class _Search:
         self._add(step, _ms(time.monotonic() - self.t0))
         return _Found(p.host, "provider", None, p.name)
 
-    def _from_guess(self, prefix: str) -> _Found | None:
+    def _from_guess(self, prefix: str) -> Generator[str, None, _Found | None]:
         """Source 4: ``smtp.DOMAIN`` / ``mail.DOMAIN``, when the name has an address."""
-        values, error = self._addresses(prefix)
+        values, error = yield from self._addresses(prefix)
         self._record(prefix, bool(values), self._detail(prefix, values, error))
         return _Found(f"{prefix}.{self.domain}", "guess") if values else None
 
-    def _from_mx(self) -> _Found | None:
+    def _from_mx(self) -> Generator[str, None, _Found | None]:
         """Source 5: the most preferred MX host, unless the MX is null (RFC 7505)."""
-        values, error = self._outcome("mx")
+        values, error = yield from self._answer("mx")
         hosts = [mx[1] for mx in (parse_mx(v) for v in values) if mx is not None and mx[1] != "."]
         if hosts:
             note = " (the incoming mail server, tried for sending)"
@@ -397,9 +440,9 @@ class _Search:
         self._record("mx", bool(hosts), self._detail("mx", values, error, note))
         return _Found(hosts[0], "mx") if hosts else None
 
-    def _from_domain(self) -> _Found | None:
+    def _from_domain(self) -> Generator[str, None, _Found | None]:
         """Source 6: the domain's own address."""
-        values, error = self._addresses("domain")
+        values, error = yield from self._addresses("domain")
         self._record("domain", bool(values), self._detail("domain", values, error))
         return _Found(self.domain, "domain") if values else None
 
@@ -421,8 +464,7 @@ class _Search:
     def _add(self, step: Step, at_ms: int) -> None:
         self.steps.append(step)
         self._note(at_ms, step.detail)
-        if self.on_step is not None:
-            self.on_step(step)
+        self._unsent.append(step)
 
     def _note(self, at_ms: int, text: str) -> None:
         self.notes.append(TranscriptLine(at_ms, "note", text))
@@ -454,6 +496,14 @@ class _Search:
         )
 
 
+def _ask_dns(net: Network, name: str, rdtype: str, timeout: float, stop: threading.Event) -> list[str]:
+    return net.dns_query(name, rdtype, timeout, stop)
+
+
+def _ask_address(net: Network, host: str, family: str, timeout: float, stop: threading.Event) -> list[str]:
+    return net.resolve(host, family, timeout, stop)
+
+
 def _failure_detail(domain: str, failure: str) -> str:
     if failure == "cancelled":
         return f"the search for the sending server of {domain} was stopped"
@@ -470,94 +520,26 @@ def _literal(address: str) -> Discovery:
                      transcript=(TranscriptLine(0, "note", step.detail),))
 
 
-def _canonical(name: str) -> str:
-    name = name.strip().lower()
-    return name if name == "." else name.rstrip(".")
-
-
 def _ms(seconds: float) -> int:
     return max(0, int(seconds * 1000))
 
 
-# -- the check and its words ----------------------------------------------------------
+# -- the check ----------------------------------------------------------------------------
 
 
 def planned_check(domain: str) -> Check:
     """The discovery's row before it ran (grey, no cause), for the ``Planned`` event."""
-    return Check(DISCOVERY_CHECK_ID, "dns", "target", _canonical(domain), 0,
+    return Check(DISCOVERY_CHECK_ID, "dns", "target", canonical(domain), 0,
                  light="grey", cause="", where="unknown")
 
 
 def discovery_check(d: Discovery) -> Check:
     """The finished ``Check(kind="dns", id="discover")``: verdict from the records
-    by :func:`~smtpdiag.verdict.classify`, words from :func:`check_words`."""
+    by :func:`~smtpdiag.verdict.classify`; no words (the faces add them:
+    :mod:`smtpdiag.report.discovery_words`)."""
     attempt = d.attempt
     verdict = classify([attempt], 0, family_partial=False)
     check = Check(DISCOVERY_CHECK_ID, "dns", "target", d.domain, 0,
                   duration_ms=d.duration_ms, steps=attempt.steps, transcript=attempt.transcript,
                   attempts=(attempt,), context=d.context())
-    check = check.with_(light=verdict.light, cause=verdict.cause, where=verdict.where)
-    explanation, advice = check_words(check)
-    return check.with_(explanation=explanation, advice=advice)
-
-
-def explain_discovery(d: Discovery) -> str:
-    """One plain sentence for the customer: which server was found, and from where."""
-    return discovery_words(d)[0]
-
-
-def discovery_words(d: Discovery) -> tuple[str, str]:
-    """(explanation, advice) for a discovery, translated."""
-    return _words(d.domain, d.host, d.source, d.provider, d.cause)
-
-
-def check_words(check: Check) -> tuple[str, str]:
-    """(explanation, advice) for a discovery check, from its cause and context,
-    so a saved or re-translated check gets the same words as the run's."""
-    ctx = check.context
-    return _words(check.host, ctx.get("server") or None, ctx.get("source", "none"),
-                  ctx.get("provider") or None, check.cause)
-
-
-def _words(domain: str, host: str | None, source: str, provider: str | None,
-           cause: str) -> tuple[str, str]:
-    if cause == "ok" and host:
-        return _found_words(domain, host, source, provider)
-    if cause == "dns_failure":
-        return (_("Your network could not look up where mail for {domain} is sent: its name "
-                  "service did not answer.").format(domain=domain),
-                _("Check that you are connected to the internet, then try again."))
-    if cause == "cancelled":
-        return (_("The search for the sending server of {domain} was stopped.").format(domain=domain),
-                _("Start the check again."))
-    return (_("The domain {domain} does not exist on the internet, or has no mail server.").format(
-                domain=domain),
-            _("Check the spelling of the e-mail address."))
-
-
-def _found_words(domain: str, host: str, source: str, provider: str | None) -> tuple[str, str]:
-    advice = _("If your mail program still fails, check that its outgoing (SMTP) server is "
-               "{host}.").format(host=host)
-    if source in ("srv-submissions", "srv-submission"):
-        text = _("Your e-mail provider's sending server is {host} (published by your "
-                 "provider).").format(host=host)
-    elif source == "provider":
-        text = _("Your e-mail provider's sending server is {host} (the well-known server of "
-                 "{provider}).").format(host=host, provider=provider or domain)
-    elif source == "guess":
-        text = _("Your e-mail provider publishes no sending server; {host} exists and is the "
-                 "usual name for one, so it is tested.").format(host=host)
-        advice = _("If your provider's instructions name another outgoing server, check that "
-                   "one instead.")
-    elif source == "mx":
-        text = _("Your e-mail provider publishes no sending server, so {host}, which receives "
-                 "the mail for {domain}, is tested: small providers often use one server for "
-                 "both.").format(host=host, domain=domain)
-        advice = _("If your provider's instructions name another outgoing server, check that "
-                   "one instead.")
-    else:
-        text = _("Your e-mail provider publishes no mail server, so {host} itself is "
-                 "tested.").format(host=host)
-        advice = _("If your provider's instructions name an outgoing server, check that one "
-                   "instead.")
-    return text, advice
+    return check.with_(light=verdict.light, cause=verdict.cause, where=verdict.where)

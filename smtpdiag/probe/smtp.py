@@ -36,6 +36,7 @@ from . import second_look
 from . import tls as tlsmod
 from .login import log_in
 from .reply import Reply, SmtpSession
+from .steps import StepRecorder
 
 # A Cisco PIX/ASA "mask-banner" greeting: asterisks, with a few digits left standing
 # ("220 ******************2*0**0*0**0***0****"), nothing else.
@@ -56,20 +57,6 @@ class ProbeSettings:
     ehlo_name: str | None = None  # None: our address literal, e.g. [192.0.2.7]
     user: str | None = None
     password: str | None = field(default=None, repr=False)
-
-
-class _Recorder:
-    def __init__(self, on_step: Callable[[Step], None] | None) -> None:
-        self.steps: list[Step] = []
-        self.on_step = on_step
-
-    def add(self, step: str, ok: bool, started: float, detail: str = "",
-            failure: str | None = None, findings: tuple[str, ...] = ()) -> Step:
-        s = Step(step, ok, int((time.monotonic() - started) * 1000), detail, failure, findings)
-        self.steps.append(s)
-        if self.on_step:
-            self.on_step(s)
-        return s
 
 
 def _banner_masked(text: str) -> bool:
@@ -109,7 +96,7 @@ class SmtpProbe:
         self.address = address
         self.s = settings
         self.cancel = cancel
-        self.rec = _Recorder(on_step)
+        self.rec = StepRecorder(on_step)
         self.started = time.monotonic()
         self.transcript: list[TranscriptLine] = []
         self.tls_info: TlsInfo | None = None
@@ -175,7 +162,7 @@ class SmtpProbe:
             if not self.net.has_route(self.address, self.s.port):
                 detail = (f"this computer has no route to {self.address} "
                           f"(no {'IPv6' if family == 'ipv6' else 'IPv4'} connection here)")
-                self.rec.add("connect", False, t, detail, "no_route")
+                self.rec.record("connect", False, t, detail, "no_route")
                 self.note(detail)
                 return self._attempt(family)
             try:
@@ -184,22 +171,22 @@ class SmtpProbe:
                 if exc.failure in ("reset", "eof"):
                     # A reset (not a refusal) means the connection was open and then cut
                     # before we looked: the cut belongs to the step that comes next.
-                    self.rec.add("connect", True, t, f"connected to {host_port(self.address, self.s.port)}")
+                    self.rec.record("connect", True, t, f"connected to {host_port(self.address, self.s.port)}")
                     nxt = "tls" if self.s.mode == "implicit" else "greeting"
-                    self.rec.add(nxt, False, time.monotonic(), f"cut at once: {exc.detail}", exc.failure)
+                    self.rec.record(nxt, False, time.monotonic(), f"cut at once: {exc.detail}", exc.failure)
                     self.note(f"connection 1 opened, then cut at once: {exc.detail}")
                     return self._attempt(family)
-                self.rec.add("connect", False, t, exc.detail, exc.failure)
+                self.rec.record("connect", False, t, exc.detail, exc.failure)
                 self.note(f"connection 1 not opened: {exc.detail}")
                 return self._attempt(family)
-            self.rec.add("connect", True, t, f"connected to {host_port(self.address, self.s.port)}")
+            self.rec.record("connect", True, t, f"connected to {host_port(self.address, self.s.port)}")
             if self.s.mode == "implicit":
                 self._implicit(session)
             else:
                 self._starttls(session)
         except ProbeError as exc:  # cancelled in a step that does not record it
             if exc.failure == "cancelled":
-                self.rec.add(self._current_step(), False, time.monotonic(), "cancelled", "cancelled")
+                self.rec.record(self._current_step(), False, time.monotonic(), "cancelled", "cancelled")
             else:  # a transport word no step expected to meet here: say so, never guess
                 return internal_error_attempt(f"{host_port(self.address, self.s.port)}", exc, family,
                                               self.address, tuple(self.rec.steps), tuple(self.transcript))
@@ -224,16 +211,16 @@ class SmtpProbe:
         try:
             reply = self._read_greeting(session)
         except ProbeError as exc:
-            self.rec.add("greeting", False, t, exc.detail, exc.failure)
+            self.rec.record("greeting", False, t, exc.detail, exc.failure)
             return False
         if reply.code != 220:
-            self.rec.add("greeting", False, t, f"{reply.code} {reply.text}",
+            self.rec.record("greeting", False, t, f"{reply.code} {reply.text}",
                          "rejected" if reply.code >= 400 else "malformed")
             return False
         findings: tuple[str, ...] = ()
         if _banner_masked(reply.lines[0]):
             findings = ("masked",)
-        self.rec.add("greeting", True, t, f"{reply.code} {reply.lines[0]}"[:200], findings=findings)
+        self.rec.record("greeting", True, t, f"{reply.code} {reply.lines[0]}"[:200], findings=findings)
         return True
 
     def _read_greeting(self, session: SmtpSession) -> Reply:
@@ -268,13 +255,13 @@ class SmtpProbe:
         try:
             _reply, extensions = ehlo(session, self.ehlo_name(session), already_sent=self._ehlo_sent)
         except ProbeError as exc:
-            self.rec.add("ehlo", False, t, exc.detail, exc.failure)
+            self.rec.record("ehlo", False, t, exc.detail, exc.failure)
             return
         findings: list[str] = []
         masked = [e for e in extensions if _MASKED_EXTENSION.match(e)]
         if _auth_mechanisms(extensions):
             findings.append("auth_plain")
-        self.rec.add("ehlo", True, t, f"{len(extensions)} extensions: " + ", ".join(extensions)[:300],
+        self.rec.record("ehlo", True, t, f"{len(extensions)} extensions: " + ", ".join(extensions)[:300],
                      findings=tuple(findings))
         advertised = _has(extensions, "STARTTLS")
         t = time.monotonic()
@@ -283,22 +270,22 @@ class SmtpProbe:
             session.send_line("STARTTLS")
             reply = session.read_reply()
         except ProbeError as exc:
-            self.rec.add("starttls", False, t, exc.detail, exc.failure)
+            self.rec.record("starttls", False, t, exc.detail, exc.failure)
             return
         if reply.code != 220:
             if masked:
-                self.rec.add("starttls", False, t,
+                self.rec.record("starttls", False, t,
                              f"STARTTLS was masked as {masked[0]} and the command answered {reply.code}", "masked")
             elif advertised:
-                self.rec.add("starttls", False, t, f"STARTTLS answered {reply.code} {reply.text}", "refused")
+                self.rec.record("starttls", False, t, f"STARTTLS answered {reply.code} {reply.text}", "refused")
             else:
-                self.rec.add("starttls", False, t, f"STARTTLS not offered; the command answered {reply.code}",
+                self.rec.record("starttls", False, t, f"STARTTLS not offered; the command answered {reply.code}",
                              "missing")
             return
         if advertised:
-            self.rec.add("starttls", True, t, "220 ready for encryption")
+            self.rec.record("starttls", True, t, "220 ready for encryption")
         else:
-            self.rec.add("starttls", False, t,
+            self.rec.record("starttls", False, t,
                          "STARTTLS was not offered, yet the command succeeded: the offer was removed on the way",
                          "masked" if masked else "stripped")
         self.note("starting TLS", True)
@@ -336,18 +323,18 @@ class SmtpProbe:
         try:
             self.start_tls(session)
         except CertificateRejected as rejected:
-            self.rec.add("tls", True, t, "handshake completed; certificate not accepted")
+            self.rec.record("tls", True, t, "handshake completed; certificate not accepted")
             self._certificate_problem(rejected)
             return False
         except ProbeError as exc:
             if exc.failure == "version":
                 return self._legacy_tls(session, t, exc)
             session.note(f"TLS failed: {exc.detail}")
-            self.rec.add("tls", False, t, exc.detail, exc.failure)
+            self.rec.record("tls", False, t, exc.detail, exc.failure)
             if exc.failure == "not_tls" and self.s.mode == "implicit":
                 http = second_look.plain_text(self, session.deadline)
                 if http is not None:
-                    self.rec.add("greeting", False, t, http.detail, "http")
+                    self.rec.record("greeting", False, t, http.detail, "http")
             return False
         self._tls_ok(session, t, ())
         return True
@@ -361,13 +348,13 @@ class SmtpProbe:
             again = self.reconnect_until_tls(session.deadline, "again, allowing TLS 1.0/1.1")
             self.start_tls(again, legacy=True)
         except CertificateRejected as rejected:
-            self.rec.add("tls", True, t, "only TLS 1.0/1.1 works", findings=("outdated",))
+            self.rec.record("tls", True, t, "only TLS 1.0/1.1 works", findings=("outdated",))
             self._certificate_problem(rejected)
             return False
         except ProbeError as exc:
             if exc.failure == "cancelled":
                 raise
-            self.rec.add("tls", False, t, f"{first.detail}; with TLS 1.0/1.1: {exc.detail}", "failed")
+            self.rec.record("tls", False, t, f"{first.detail}; with TLS 1.0/1.1: {exc.detail}", "failed")
             return False
         # The retry's connection carries on (its number stays in the transcript).
         session.stream, session.buffer, session.conn, session.closed = again.stream, b"", again.conn, False
@@ -379,7 +366,7 @@ class SmtpProbe:
     def _tls_ok(self, session: SmtpSession, t: float, findings: tuple[str, ...]) -> None:
         stream = session.stream
         version, cipher = stream.tls_version(), stream.cipher_name()
-        self.rec.add("tls", True, t, f"{version} {cipher or ''}".strip(), findings=findings)
+        self.rec.record("tls", True, t, f"{version} {cipher or ''}".strip(), findings=findings)
         self.note(f"TLS established: {version}, {cipher or '?'}", True)
         t2 = time.monotonic()
         tls_socket = stream.tls_socket
@@ -388,7 +375,7 @@ class SmtpProbe:
         self.tls_info = TlsInfo(version, cipher, True, None, chain, product.product if product else None)
         leaf = chain[0] if chain else None
         detail = f"verified: {tlsmod.cn_of(leaf.subject)} issued by {tlsmod.cn_of(leaf.issuer)}" if leaf else "verified"
-        self.rec.add("certificate", True, t2, detail, findings=("intercepted",) if product else ())
+        self.rec.record("certificate", True, t2, detail, findings=("intercepted",) if product else ())
 
     def _certificate_problem(self, rejected: CertificateRejected) -> None:
         """The certificate was refused: read it once more without verifying (within
@@ -406,7 +393,7 @@ class SmtpProbe:
         detail = rejected.verify_message
         if leaf:
             detail += f" (certificate for {tlsmod.cn_of(leaf.subject)}, issued by {tlsmod.cn_of(leaf.issuer)})"
-        self.rec.add("certificate", False, t, detail, failure)
+        self.rec.record("certificate", False, t, detail, failure)
 
     def _after_tls(self, session: SmtpSession) -> None:
         t = time.monotonic()
@@ -414,10 +401,10 @@ class SmtpProbe:
         try:
             _reply, extensions = ehlo(session, self.ehlo_name(session))
         except ProbeError as exc:
-            self.rec.add("ehlo_tls", False, t, exc.detail, exc.failure)
+            self.rec.record("ehlo_tls", False, t, exc.detail, exc.failure)
             return
         mechanisms = _auth_mechanisms(extensions)
-        self.rec.add("ehlo_tls", True, t, f"{len(extensions)} extensions: " + ", ".join(extensions)[:300],
+        self.rec.record("ehlo_tls", True, t, f"{len(extensions)} extensions: " + ", ".join(extensions)[:300],
                      findings=("oauth_only",) if oauth_only(mechanisms) else ())
         if self.s.user:
             session.begin_step()
@@ -433,11 +420,11 @@ class SmtpProbe:
     def _auth(self, session: SmtpSession, mechanisms: list[str]) -> None:
         t = time.monotonic()
         if self.s.password is None:
-            self.rec.add("auth", False, t, "no password given: login not tried", "not_tried")
+            self.rec.record("auth", False, t, "no password given: login not tried", "not_tried")
             return
         result = log_in(session, mechanisms, self.s.user or "", self.s.password, ProbeError,
                         lambda exc: (exc.failure, exc.detail) if isinstance(exc, ProbeError) else ("failed", ""))
-        self.rec.add("auth", result.ok, t, result.detail, result.failure)
+        self.rec.record("auth", result.ok, t, result.detail, result.failure)
 
 
 def skipped_auth_step(reason: str) -> Step:

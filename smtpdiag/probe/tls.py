@@ -3,7 +3,7 @@ certificate facts, and recognising interception products.
 
 Verification always uses ``truststore`` (Windows/macOS certificate stores, the
 distribution's bundle on Linux) plus the user's ``--ca-file``.  When it fails,
-:mod:`smtpdiag.tls_inspect` takes a separate, unverified second look only to
+:mod:`smtpdiag.probe.tls_inspect` takes a separate, unverified second look only to
 capture the certificate for the report; nothing else is ever sent over it.
 """
 

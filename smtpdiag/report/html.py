@@ -143,10 +143,6 @@ def footer_words(report: Report) -> str:
         _("This report never contains a password.")))
 
 
-def _family_word(family: str) -> str:
-    return {"ipv4": "IPv4", "ipv6": "IPv6"}.get(family, family)
-
-
 TRANSCRIPT_LEGEND = N_("In the transcripts: -> sent, <- received, ~> and <~ sent and received inside "
                        "encryption, ** notes by smtpdiag. Passwords are never recorded.")
 VPN_NOTE = N_("Note: a VPN was active on this computer; the results describe the VPN's network.")

@@ -49,7 +49,7 @@ def with_words(check: Check) -> Check:
     if not check.cause:
         return check
     if check.kind == "dns":
-        from ..probe.discover import check_words
+        from .discovery_words import check_words
 
         explanation, advice = check_words(check)
         return check.with_(explanation=explanation, advice=advice)

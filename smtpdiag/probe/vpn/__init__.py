@@ -18,9 +18,9 @@ is None (answered), ``no_answer``, ``refused``, ``unverifiable`` or
 A failed TCP connection is reported in the ``probe`` step, never as a failed
 ``connect`` step (which would read as the SMTP cause ``tcp_refused``).
 
-``local.py`` tells whether this computer itself is connected through a VPN;
-``responders.py`` has small loopback servers of each protocol for the tests
-and the demo.
+Whether this computer itself is connected through a VPN is host inspection
+(``smtpdiag.host.vpn``); small loopback servers of each protocol for the tests
+and the demo are part of the simulated network (``smtpdiag.simnet.vpn_responders``).
 """
 
 from __future__ import annotations
