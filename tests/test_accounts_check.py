@@ -106,6 +106,11 @@ def test_465_with_starttls_on_an_ssl_tls_server_gets_change_naming_ssl_tls(tmp_p
     assert told and "demo@example.net in Thunderbird" in told[0] and "no passwords" in told[0]
     hidden = json.dumps(anonymise(report).to_json()["mail_programs"])
     assert "example.net" not in hidden and "demo@" not in hidden and "Connection security: SSL/TLS" in hidden
+    # The overall words name the account too (summary, advice): hidden there as well.
+    assert "demo@example.net" in report.overall["summary"]
+    hidden_overall = json.dumps(anonymise(report).to_json()["overall"])
+    assert "example.net" not in hidden_overall and "demo@" not in hidden_overall
+    assert "Thunderbird is set differently" in hidden_overall
     # Every format carries the same words.
     for text in (render_text(report), render_html(report), render_print_html(report)):
         assert "Mail programs on this computer" in text
