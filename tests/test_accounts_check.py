@@ -297,6 +297,26 @@ def test_demo_scenario_s_report_leads_with_the_mail_program(fmt: str) -> None:
     assert "Sending works: use port" not in page
 
 
+def test_no_word_of_the_demo_scenario_recommends_what_did_not_work_in_any_format_or_language() -> None:
+    from smtpdiag.report.model import reworded
+    from smtpdiag.report.support import support_summary
+
+    with start_scenario("mail-program-wrong") as sim:
+        report = diagnose(sim.demo_config(timeout=TIMEOUT), network=sim.network)
+        assert sim.errors == []
+        attach(report, sim.mail_accounts())
+    for lang in ("en", "de"):
+        set_language(lang)
+        worded = reworded(report)
+        assert worded.overall["headline"] != report.overall["headline"] or lang == "en"
+        assert "Thunderbird" in worded.overall["headline"]
+        assert advice_scan.mail_program_problems(worded) == []
+        for fmt, text in {"json": worded.dumps(), "text": render_text(worded), "html": render_html(worded),
+                          "print": render_print_html(worded), "support": support_summary(worded)}.items():
+            assert advice_scan.problems(worded, text) == [], (lang, fmt)
+    set_language("en")
+
+
 def test_demo_scenario_s_headline_in_german() -> None:
     report = json.loads(_demo("json", "de"))
     assert report["overall"]["headline"] == (
