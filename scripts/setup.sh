@@ -43,9 +43,12 @@ installed() {
 }
 
 # Debian 13 and Ubuntu 24.04 renamed some libraries for 64-bit time (libglib2.0-0 is
-# libglib2.0-0t64 there): ask apt for the name it has.
+# libglib2.0-0t64 there, the old name only a virtual package): the name apt can install.
+has_candidate() {
+  apt-cache policy "$1" 2>/dev/null | grep -q "Candidate: [^(]"
+}
 apt_name() {
-  if ! apt-cache show "$1" >/dev/null 2>&1 && apt-cache show "$1t64" >/dev/null 2>&1; then
+  if ! has_candidate "$1" && has_candidate "$1t64"; then
     echo "$1t64"
   else
     echo "$1"
@@ -54,10 +57,11 @@ apt_name() {
 
 install_system_packages() {
   command -v dpkg-query >/dev/null 2>&1 || return 0
-  local missing=()
+  local wanted=() missing=()
   for p in "${SYSTEM_PACKAGES[@]}"; do
-    installed "$p" || installed "${p}t64" || missing+=("$(apt_name "$p")")
+    installed "$p" || installed "${p}t64" || wanted+=("$p")
   done
+  for p in "${wanted[@]}"; do missing+=("$(apt_name "$p")"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -67,6 +71,8 @@ install_system_packages() {
   log=$(mktemp)
   if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
     $sudo apt-get update -qq >"$log" 2>&1 || true
+    missing=()  # the names again, from the fresh package lists
+    for p in "${wanted[@]}"; do missing+=("$(apt_name "$p")"); done
     if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
       # One package this distribution lacks (e.g. Ubuntu ships chromium only as a snap) must
       # not stop the others: install one by one and name what could not be had.  The tests

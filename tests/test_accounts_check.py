@@ -106,6 +106,11 @@ def test_465_with_starttls_on_an_ssl_tls_server_gets_change_naming_ssl_tls(tmp_p
     assert told and "demo@example.net in Thunderbird" in told[0] and "no passwords" in told[0]
     hidden = json.dumps(anonymise(report).to_json()["mail_programs"])
     assert "example.net" not in hidden and "demo@" not in hidden and "Connection security: SSL/TLS" in hidden
+    # The overall words name the account too (summary, advice): hidden there as well.
+    assert "demo@example.net" in report.overall["summary"]
+    hidden_overall = json.dumps(anonymise(report).to_json()["overall"])
+    assert "example.net" not in hidden_overall and "demo@" not in hidden_overall
+    assert "Thunderbird is set differently" in hidden_overall
     # Every format carries the same words.
     for text in (render_text(report), render_html(report), render_print_html(report)):
         assert "Mail programs on this computer" in text
@@ -290,6 +295,26 @@ def test_demo_scenario_s_report_leads_with_the_mail_program(fmt: str) -> None:
         assert f"What to do: demo@example.net: {DEMO_FIX} info@example.net: In Thunderbird: Account Settings > " \
                "Outgoing Server (SMTP) > Connection security: STARTTLS." in lines
     assert "Sending works: use port" not in page
+
+
+def test_no_word_of_the_demo_scenario_recommends_what_did_not_work_in_any_format_or_language() -> None:
+    from smtpdiag.report.model import reworded
+    from smtpdiag.report.support import support_summary
+
+    with start_scenario("mail-program-wrong") as sim:
+        report = diagnose(sim.demo_config(timeout=TIMEOUT), network=sim.network)
+        assert sim.errors == []
+        attach(report, sim.mail_accounts())
+    for lang in ("en", "de"):
+        set_language(lang)
+        worded = reworded(report)
+        assert worded.overall["headline"] != report.overall["headline"] or lang == "en"
+        assert "Thunderbird" in worded.overall["headline"]
+        assert advice_scan.mail_program_problems(worded) == []
+        for fmt, text in {"json": worded.dumps(), "text": render_text(worded), "html": render_html(worded),
+                          "print": render_print_html(worded), "support": support_summary(worded)}.items():
+            assert advice_scan.problems(worded, text) == [], (lang, fmt)
+    set_language("en")
 
 
 def test_demo_scenario_s_headline_in_german() -> None:

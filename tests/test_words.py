@@ -168,6 +168,17 @@ def test_a_program_set_to_a_failing_port_is_named_with_the_setting_to_change() -
     assert o["advice"] == ("In Thunderbird: Account Settings > Outgoing Server (SMTP) > Port: 587, Connection "
                            "security: STARTTLS.")
     assert (o["light"], o["cause"], o["settings"]["port"]) == ("green", "ok", 587)
+    # In German, from the same records; the scan reads the German form too.
+    from smtpdiag.i18n import set_language
+    from smtpdiag.report.model import reworded
+
+    set_language("de")
+    german = reworded(report)
+    assert german.overall["headline"] == (
+        "Versand funktioniert mit Port 587 und STARTTLS (Verbindungssicherheit), aber Thunderbird ist anders "
+        "eingestellt: Stellen Sie „Port“ auf 587 und „Verbindungssicherheit“ auf STARTTLS")
+    assert advice_scan.problems(german, german.dumps()) == []
+    assert advice_scan.problems(german, "Stellen Sie „Port“ auf 465") != []
 
 
 def test_amber_headline_keeps_its_warning_and_names_the_program() -> None:
