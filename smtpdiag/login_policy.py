@@ -150,22 +150,23 @@ def login_policy_for(host: str | None, table: tuple[LoginPolicy, ...] | None = N
 
 # -- what a login reply means -------------------------------------------------------------
 
-_ENHANCED = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})\b")
+# Patterns (compiled by re on first use and kept in its cache: only a login needs them,
+# and compiling them at import would cost every check about 2 ms of start-up).
+_ENHANCED = r"^\s*([245])\.(\d{1,3})\.(\d{1,3})\b"
 
 # Text that names the cause, whatever the code (checked in this order: the most specific first).
-_DISABLED_TEXT = re.compile(
+_DISABLED_TEXT = (
     r"smtpclientauthentication\s+is\s+disabled|smtp\s*auth\w*\s+(is\s+)?disabled|"
-    r"security\s+defaults|did\s+not\s+meet\s+the\s+criteria|conditional\s+access", re.IGNORECASE)
-_OAUTH_TEXT = re.compile(
+    r"security\s+defaults|did\s+not\s+meet\s+the\s+criteria|conditional\s+access")
+_OAUTH_TEXT = (
     r"basic\s+auth\w*\s+(is\s+)?(disabled|not\s+supported|turned\s+off|no\s+longer)|"
-    r"modern\s+auth\w*\s+(is\s+)?required|oauth\s*2?\s+(is\s+)?required|use\s+oauth", re.IGNORECASE)
-_APP_PASSWORD_TEXT = re.compile(
-    r"app(lication)?[- ]?specific\s+password|app\s+password|apppasswords", re.IGNORECASE)
+    r"modern\s+auth\w*\s+(is\s+)?required|oauth\s*2?\s+(is\s+)?required|use\s+oauth")
+_APP_PASSWORD_TEXT = r"app(lication)?[- ]?specific\s+password|app\s+password|apppasswords"
 
 
 def enhanced_code(text: str) -> str | None:
     """The RFC 3463 enhanced status code at the start of a reply text ("5.7.139"), if any."""
-    m = _ENHANCED.match(text)
+    m = re.match(_ENHANCED, text)
     return ".".join(m.groups()) if m else None
 
 
@@ -185,11 +186,11 @@ def classify_auth_reply(code: int, text: str) -> str:
     ``failed``                 a real credentials refusal (535 5.7.8 and the like)
     """
     enhanced = enhanced_code(text) or ""
-    if _DISABLED_TEXT.search(text):
+    if re.search(_DISABLED_TEXT, text, re.IGNORECASE):
         return "disabled"
-    if enhanced == "5.7.30" or _OAUTH_TEXT.search(text):
+    if enhanced == "5.7.30" or re.search(_OAUTH_TEXT, text, re.IGNORECASE):
         return "oauth_required"
-    if _APP_PASSWORD_TEXT.search(text):
+    if re.search(_APP_PASSWORD_TEXT, text, re.IGNORECASE):
         return "app_password_required"
     if 400 <= code < 500:
         return "temporary"
@@ -198,16 +199,16 @@ def classify_auth_reply(code: int, text: str) -> str:
     return "failed"
 
 
-_MICROSOFT_REPLY = re.compile(r"\b5\.7\.(139|30)\b|smtpclientauthentication|aka\.ms/", re.IGNORECASE)
-_GOOGLE_REPLY = re.compile(r"support\.google\.com|\bgsmtp\b", re.IGNORECASE)
+_MICROSOFT_REPLY = r"\b5\.7\.(139|30)\b|smtpclientauthentication|aka\.ms/"
+_GOOGLE_REPLY = r"support\.google\.com|\bgsmtp\b"
 
 
 def provider_from_reply(text: str) -> str | None:
     """The provider whose own words these are, for a server not known by name (a company's
     own host name pointing at Microsoft 365 or Google): ``microsoft_365``, ``gmail`` or None."""
-    if _MICROSOFT_REPLY.search(text):
+    if re.search(_MICROSOFT_REPLY, text, re.IGNORECASE):
         return "microsoft_365"
-    if _GOOGLE_REPLY.search(text):
+    if re.search(_GOOGLE_REPLY, text, re.IGNORECASE):
         return "gmail"
     return None
 

@@ -6,6 +6,7 @@ with the traceback of any internal error.
                            during a run is kept although the command line chooses the
                            file after the run; False when the folder cannot be made
     close_log()            stop writing to the file
+    forget()               stop, and drop the records not written yet
     info(text)             one record
     error(text, exc=None)  one record, then the exception's traceback
     log_path()             the file being written, or None
@@ -56,6 +57,14 @@ def close_log() -> None:
     global _path
     with _lock:
         _path = None
+
+
+def forget() -> None:
+    """Stop writing and drop the records not written yet (each test starts clean)."""
+    global _path
+    with _lock:
+        _path = None
+        _pending.clear()
 
 
 def log_path() -> str | None:

@@ -22,14 +22,20 @@ EMPTY_HOME = Path(__file__).resolve().parent / "fixtures" / "accounts" / "empty-
 
 
 @pytest.fixture(autouse=True)
-def private_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def private_user_folders(tmp_path_factory: pytest.TempPathFactory,
+                         monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every run a test makes logs into a folder of its own, and the mail-program readers
     look into an empty home: a test never reads or writes the user's files.  Tests that
-    need other folders set SMTPDIAG_LOG_DIR / SMTPDIAG_HOME themselves (this is the default)."""
+    need other folders set SMTPDIAG_LOG_DIR / SMTPDIAG_HOME themselves (this is the default).
+    The run log starts empty (no records another test left unwritten)."""
+    from smtpdiag import runlog
+
     logs = tmp_path_factory.mktemp("logs")
     monkeypatch.setenv("SMTPDIAG_LOG_DIR", str(logs))
     monkeypatch.setenv("SMTPDIAG_HOME", str(EMPTY_HOME))
-    return logs
+    runlog.forget()
+    yield logs
+    runlog.forget()
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
 from typing import Literal
 
 from ..frozen import record
@@ -39,26 +38,27 @@ class Reply:
         return " ".join(self.lines)
 
 
-@dataclass
 class SmtpSession:
     """One connection's reads and writes, with the transcript they leave.
 
     *deadline* is the end of the step under way (``time.monotonic()``); the
     probe moves it at the start of every step, so a step never waits longer
-    than the run's timeout however many round trips it makes.
+    than the run's timeout however many round trips it makes.  (A plain class:
+    it changes as the conversation goes on, and a dataclass would cost start-up.)
     """
 
-    stream: Stream
-    started: float
-    timeout: float
-    transcript: list[TranscriptLine] = field(default_factory=list)
-    buffer: bytes = b""
-    deadline: float = 0.0
-    conn: int = 1  # this connection's number in the attempt (the transcript's "#N")
-    ended: str | None = None  # how the other side ended it, when it did: eof, reset, timeout, ...
-    closed: bool = False
-
-    def __post_init__(self) -> None:
+    def __init__(self, stream: Stream, started: float, timeout: float,
+                 transcript: list[TranscriptLine] | None = None, buffer: bytes = b"", deadline: float = 0.0,
+                 conn: int = 1, ended: str | None = None, closed: bool = False) -> None:
+        self.stream = stream
+        self.started = started
+        self.timeout = timeout
+        self.transcript: list[TranscriptLine] = [] if transcript is None else transcript
+        self.buffer = buffer
+        self.deadline = deadline
+        self.conn = conn  # this connection's number in the attempt (the transcript's "#N")
+        self.ended = ended  # how the other side ended it, when it did: eof, reset, timeout, ...
+        self.closed = closed
         if not self.deadline:
             self.begin_step()
 

@@ -9,13 +9,13 @@ capture the certificate for the report; nothing else is ever sent over it.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import os
 import re
 import ssl
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,8 @@ from ..target import ip_address_of
 from .tls_codes import os_verification_failure
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from cryptography import x509
 
 
@@ -212,6 +214,10 @@ def _utc(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _utc_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
 UNREADABLE = "(unreadable)"
 
 
@@ -373,10 +379,12 @@ def _decoded_time(value: object) -> str | None:
         return None
     try:
         hour, minute, second = (int(x) for x in parts[2].split(":"))
-        when = dt.datetime(int(parts[3]), _MONTHS.index(parts[0]) + 1, int(parts[1]), hour, minute, second)
+        year, day = int(parts[3]), int(parts[1])
     except ValueError:
         return None
-    return _utc(when)
+    if not (1 <= year <= 9999 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 60):
+        return None  # (OpenSSL checked the certificate's own encoding; this only reads its print)
+    return f"{year:04d}-{_MONTHS.index(parts[0]) + 1:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z"
 
 
 def info_from_decoded(decoded: Mapping[str, object] | None, der: bytes) -> CertInfo | None:
@@ -447,7 +455,7 @@ def certificate_failure(exc: ssl.SSLCertVerificationError | None, chain: tuple[C
     if not chain:
         return "untrusted"
     leaf = chain[0]
-    stamp = _utc(now or dt.datetime.now(dt.UTC))
+    stamp = _utc(now) if now else _utc_now()
     if leaf.not_after and leaf.not_after < stamp:
         return "expired"
     if leaf.not_before and leaf.not_before > stamp:
@@ -461,7 +469,7 @@ def certificate_failure(exc: ssl.SSLCertVerificationError | None, chain: tuple[C
 
 def _expired_which_way(chain: tuple[CertInfo, ...], now: dt.datetime | None) -> str:
     """A system verifier's "expired" also covers "not valid yet": the leaf says which."""
-    if chain and chain[0].not_before and chain[0].not_before > _utc(now or dt.datetime.now(dt.UTC)):
+    if chain and chain[0].not_before and chain[0].not_before > (_utc(now) if now else _utc_now()):
         return "not_yet_valid"
     return "expired"
 
