@@ -160,7 +160,8 @@ def _literal(host: str) -> str | None:
 
 class _Host:
     """One host's addresses per family, looked up once (one task per family) and shared
-    by its checks.  Read and changed under the run's lock only."""
+    by its checks.  Read and changed under the run's lock; ``name`` and ``literal``
+    never change, and ``ms`` is set once, before any attempt on the host begins."""
 
     def __init__(self, name: str, families: tuple[str, ...]) -> None:
         self.name = name
@@ -599,7 +600,7 @@ class Diagnosis:
             with self._lock:
                 checks = tuple(self._results.get(p.id) or p.with_(light="grey", cause="internal_error")
                                for p in self._planned)
-            result = RunResult(self.config, checks, self.started_at)
+                result = RunResult(self.config, checks, self.started_at)
         try:
             clock = self._clock_check(list(result.checks))
         except Exception as exc:  # noqa: BLE001 - a bug in the clock query: said, never hidden
@@ -710,6 +711,7 @@ class Diagnosis:
         with self._lock:
             results = dict(self._results)
             planned_checks = list(self._planned)
+            config = self.config
         final: list[Check] = []
         for planned in planned_checks:
             check = results.get(planned.id) or planned.with_(light="grey", cause="cancelled")
@@ -718,7 +720,7 @@ class Diagnosis:
                             if is_reference_for(c, check) and c.id in results]
                 check = self._finalise(check, list(check.attempts), check.duration_ms, controls)
             final.append(check)
-        return RunResult(self.config, tuple(final), self.started_at, lookups=tuple(self._lookups()))
+        return RunResult(config, tuple(final), self.started_at, lookups=tuple(self._lookups()))
 
     def _clock_check(self, checks: list[Check]) -> dict[str, object] | None:
         """When a certificate looks out of date: ask a time server whether this clock is right."""

@@ -282,6 +282,25 @@ def test_an_answer_does_not_wait_for_slower_sources(server: DnsServer) -> None:
     assert (d.host, d.ports) == ("smtp.example.test", (PortSpec(465, "implicit"),))
 
 
+def test_once_decided_the_look_ups_still_out_are_given_up_on(server: DnsServer) -> None:
+    """The SRV record answers; the usual names and the domain are silent.  The search's
+    workers stop waiting for them at once instead of holding a worker each until the
+    5 s timeout (the name service's own threads end on its timeout, outside the pool)."""
+    server.add(f"_submissions._tcp.{DOMAIN}", "SRV", "0 1 465 smtp.example.test")
+    server.add(f"_submission._tcp.{DOMAIN}", "SRV", "0 0 0 .")
+    server.silent(f"smtp.{DOMAIN}", f"mail.{DOMAIN}", DOMAIN)
+    net = LoopbackResolverNetwork(nameservers=[server.address])
+    before = set(threading.enumerate())
+    d = discover(net, DOMAIN, 5.0)
+    assert d.host == "smtp.example.test"
+    workers = [t for t in threading.enumerate() if t not in before and t.name.startswith("smtpdiag-discover")]
+    assert workers
+    until = time.monotonic() + 2.5  # half the timeout: a worker still waiting would be alive
+    for t in workers:
+        t.join(max(0.0, until - time.monotonic()))
+    assert not any(t.is_alive() for t in workers)
+
+
 def test_look_ups_run_concurrently(server: DnsServer) -> None:
     """Five silent sources in a row cost one timeout, not five."""
     server.silent(f"_submissions._tcp.{DOMAIN}", f"_submission._tcp.{DOMAIN}", f"smtp.{DOMAIN}",

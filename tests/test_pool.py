@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from dns_server import DnsServer, LoopbackResolverNetwork
 from scenario_expectations import GREEN, Expect
 
 from smtpdiag.config import PortSpec, RunConfig
@@ -122,6 +123,28 @@ def test_cancel_with_every_worker_busy_and_work_queued_returns_at_once() -> None
     assert result is not None
     assert all((c.light, c.cause) == ("grey", "cancelled") for c in result.checks)
     assert isinstance(events[-1], Finished)
+
+
+def test_cancel_while_the_discovery_waits_for_a_silent_name_server() -> None:
+    """An e-mail address whose name server never answers (a real DNS server on loopback),
+    timeout 60: cancelled, the search's look-ups stop waiting, its row and the ports that
+    waited for it are grey "cancelled", and Finished comes last."""
+    with DnsServer() as dns_server:
+        dns_server.silent("_submissions._tcp.silent.test", "_submission._tcp.silent.test", "smtp.silent.test",
+                          "mail.silent.test", "silent.test")
+        config = RunConfig(target="someone@silent.test", host="silent.test", email_domain="silent.test",
+                           ports=(PortSpec(587, "starttls"),), controls=(), timeout=60, families=("ipv4",))
+        events: list[Event] = []
+        diagnosis = Diagnosis(config, network=LoopbackResolverNetwork(nameservers=[dns_server.address]),
+                              on_event=events.append)
+        diagnosis.start()
+        assert diagnosis.wait(0.3) is None
+        diagnosis.cancel()
+        result = diagnosis.wait(20)
+    assert result is not None
+    assert [(c.id, c.light, c.cause) for c in result.checks] == [
+        ("discover", "grey", "cancelled"), ("target-587", "grey", "cancelled")]
+    assert isinstance(events[0], Planned) and isinstance(events[-1], Finished)
 
 
 class BrokenResolver(Network):

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from ...frozen import record
 from ...net import Datagrams, Network, ProbeError, Stream, host_port
 from ...records import Step, TranscriptLine
+from ..steps import StepRecorder
 
 # Longest time any single wait blocks before looking at the cancel event again.
 SLICE = 0.1
@@ -82,7 +83,7 @@ class ProbeSession:
     def __init__(self, cancel: threading.Event, timeout: float | None = None) -> None:
         self.cancel = cancel
         self._t0 = time.monotonic()
-        self.steps: list[Step] = []
+        self.rec = StepRecorder()
         self.transcript: list[TranscriptLine] = []
         # The probe step's budget: one *timeout* from the start of the probe, or from
         # the TCP connection when there is one (the connect is a step of its own).
@@ -133,7 +134,7 @@ class ProbeSession:
 
     def connected(self, detail: str) -> None:
         """Record a successful TCP connection (a failed one ends the probe instead)."""
-        self.steps.append(Step("connect", True, self.ms(), detail))
+        self.rec.record("connect", True, self._t0, detail)
         self.note(detail)
         self._probe_t0 = time.monotonic()
         if self.timeout is not None:
@@ -143,9 +144,8 @@ class ProbeSession:
         """Close the records with the single ``probe`` step carrying *outcome*."""
         self.note(outcome.detail)
         ok = outcome.failure is None
-        self.steps.append(Step("probe", ok, int((time.monotonic() - self._probe_t0) * 1000), outcome.detail,
-                               outcome.failure))
-        return tuple(self.steps), tuple(self.transcript)
+        self.rec.record("probe", ok, self._probe_t0, outcome.detail, outcome.failure)
+        return tuple(self.rec.steps), tuple(self.transcript)
 
     # -- waiting -----------------------------------------------------------
 
