@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 def world(ports: int):  # type: ignore[no-untyped-def]
     """The world and the verdict (light, cause, where) each target port should get."""
     from smtpdiag.config import PortSpec
-    from smtpdiag.simnet.proxy import ProxyRule
+    from smtpdiag.simnet.rules import ProxyRule
     from smtpdiag.simnet.scenarios import Scenario
 
     specs = tuple(PortSpec(3000 + i, "starttls") for i in range(ports))

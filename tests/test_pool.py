@@ -16,7 +16,7 @@ from smtpdiag.config import PortSpec, RunConfig
 from smtpdiag.engine import CheckFinished, Diagnosis, Event, Finished, Planned, StepRecorded
 from smtpdiag.net import Network, ProbeError
 from smtpdiag.simnet.behaviours import by_port
-from smtpdiag.simnet.proxy import ProxyRule
+from smtpdiag.simnet.rules import ProxyRule
 from smtpdiag.simnet.scenarios import Scenario
 from smtpdiag.simnet.world import start_scenario
 from smtpdiag.workers import Pool

@@ -14,6 +14,8 @@ import os
 import smtplib
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,14 +31,13 @@ from smtpdiag.simnet.certs import CertKind
 from smtpdiag.simnet.network import SimNetwork
 from smtpdiag.simnet.proxy import (
     MAX_LINE,
-    PASS,
-    ProxyRule,
     ReplyAssembler,
     mask_extension,
     mask_text,
     strip_extension,
     tls_refusal,
 )
+from smtpdiag.simnet.rules import PASS, ProxyRule
 from smtpdiag.simnet.scenarios import (
     ADDRESSES,
     CONTROLS,
@@ -670,6 +671,18 @@ def test_ipv6_fallback_through_v4_mapped_addresses() -> None:
 
 
 # -- scenarios --------------------------------------------------------------------------------
+
+
+def test_listing_the_scenarios_loads_no_server_machinery() -> None:
+    """The practice list (``smtpdiag demo --list``, the window) reads the catalogue only:
+    the servers, the fault proxy and the certificates load when a world is built."""
+    code = ("import sys; from smtpdiag import demo; assert len(demo.scenarios()) > 20; "
+            "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('asyncio', 'aiosmtpd', 'trustme', 'cryptography') or m in "
+            "('smtpdiag.simnet.servers', 'smtpdiag.simnet.proxy', 'smtpdiag.simnet.certs'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))

@@ -12,7 +12,9 @@ addresses onto those listeners.  Only loopback is ever contacted.
                 scenario built on loopback
     network     SimNetwork: names -> documentation addresses -> loopback endpoints
     servers     SimServers (one event loop thread) and the server specs/factories
-    proxy       ProxyRule and the fault proxy (drop, reset, strip, mask, intercept...)
+    rules       ProxyRule: what the network does on a port (drop, reset, strip, mask,
+                intercept...), and the interception products, as data
+    proxy       the fault proxy that carries the rules out
     raw         non-SMTP behaviours (silent, endless greeting, HTTP, TLS alert...)
     certs       the simulated CA and every certificate variant
     sockets     loopback addresses, closed ports, black holes

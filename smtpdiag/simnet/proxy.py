@@ -51,11 +51,11 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import raw
-from .certs import INTERCEPTION_PRODUCTS, client_context, forged_cert, server_context
+from .certs import client_context, forged_cert, server_context
+from .rules import ProxyRule
 from .sockets import Endpoint, Family
 
 if TYPE_CHECKING:
@@ -67,59 +67,9 @@ MAX_REPLY_LINES = 100
 CONNECT_TIMEOUT = 5.0
 TLS_TIMEOUT = 10.0
 
-FAULTS = (
-    "pass", "drop", "refuse", "silent", "captive_portal", "reset_on_connect",
-    "reset_after_greeting", "reset_on_clienthello", "stall_on_clienthello",
-    "strip_starttls", "mask_starttls", "mask_banner", "intercept_tls",
-)
-STANDALONE = frozenset({"drop", "refuse", "silent", "captive_portal", "reset_on_connect"})
-TLS_FAULTS = frozenset({"reset_on_clienthello", "stall_on_clienthello", "intercept_tls"})
-
 STARTTLS = b"STARTTLS"
 MASKED_EXTENSION = b"XXXXXXXA"
 MASKED_COMMAND = b"XXXXXXXX"
-
-
-@dataclass(frozen=True)
-class ProxyRule:
-    """What the network does on one port: a set of faults (empty: pass through).
-
-    ``product`` names the interception product used by ``intercept_tls``
-    (a key of :data:`~.certs.INTERCEPTION_PRODUCTS`).
-    """
-
-    faults: frozenset[str] = frozenset()
-    product: str = "avast"
-
-    def __post_init__(self) -> None:
-        unknown = sorted(self.faults - set(FAULTS))
-        if unknown:
-            raise ValueError(f"unknown fault(s): {', '.join(unknown)}")
-        faults = self.faults - {"pass"}
-        if faults & STANDALONE and len(faults) > 1:
-            raise ValueError(f"{min(faults & STANDALONE)} cannot be combined")
-        if len(faults & TLS_FAULTS) > 1:
-            raise ValueError("at most one of " + ", ".join(sorted(TLS_FAULTS)))
-        if self.product not in INTERCEPTION_PRODUCTS:
-            raise ValueError(f"unknown interception product {self.product!r}")
-        object.__setattr__(self, "faults", frozenset(faults))
-
-    @classmethod
-    def of(cls, *faults: str, product: str = "avast") -> ProxyRule:
-        return cls(frozenset(faults), product)
-
-    @property
-    def passthrough(self) -> bool:
-        return not self.faults
-
-    def __str__(self) -> str:
-        names = sorted(self.faults) or ["pass"]
-        if "intercept_tls" in self.faults:
-            names.append(f"product={self.product}")
-        return "+".join(names)
-
-
-PASS = ProxyRule()
 
 
 def start_front(servers: SimServers, rule: ProxyRule, upstream: Endpoint | None, *,

@@ -4,7 +4,7 @@ A scenario is a small world: the target mail server ``mail.example.net``, two
 reference servers (``smtp.reference-one.test``, ``smtp.reference-two.test``)
 and the customer's network between them and the probe.  It is described by:
 
-* ``network``: rules per logical port (a :class:`~.proxy.ProxyRule`), applied
+* ``network``: rules per logical port (a :class:`~.rules.ProxyRule`), applied
   to *every* server on that port, target and reference servers alike, because
   a fault in the customer's network hits them all; ``family_network`` does the
   same per address family (a broken IPv6);
@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..config import DEFAULT_PORTS, PortSpec
 from ..i18n import N_
@@ -47,9 +47,11 @@ from .behaviours import (
     starttls_refused,
     tls_alert,
 )
-from .certs import CertKind
-from .proxy import PASS, ProxyRule
-from .sockets import Family
+from .rules import PASS, ProxyRule
+
+if TYPE_CHECKING:
+    from .certs import CertKind
+    from .sockets import Family
 
 # -- the world's names and addresses -------------------------------------------------
 

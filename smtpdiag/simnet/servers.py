@@ -45,7 +45,7 @@ from .loop import EventLoopThread
 from .sockets import BlackHole, ClosedPort, Endpoint, Family, IPv6Mode, listening_socket
 
 if TYPE_CHECKING:
-    from .proxy import ProxyRule
+    from .rules import ProxyRule
 
 # aiosmtpd logs every unrecognised command at WARNING on "mail.log"; without a
 # handler Python's last-resort handler would print that on the demo's stderr.
@@ -386,7 +386,8 @@ class SimServers:
     def _alert_gate(self, spec: SmtpServer, server: Endpoint, family: Family) -> Endpoint:
         """Put a gate in front of an outdated server that sends the protocol_version
         alert its TLS library would send (asyncio's TLS layer just closes)."""
-        from .proxy import PASS, FaultProxy
+        from .proxy import FaultProxy
+        from .rules import PASS
 
         gate = server_context(server_cert(spec.certificate, spec.names), outdated=True)
         proxy = FaultProxy(self, PASS, server, names=spec.names, mode=spec.tls, gate=gate)
@@ -409,9 +410,10 @@ class SimServers:
                     family: Family = "ipv4",
                     names: tuple[str, ...] = ("mail.example.net",),
                     mode: str = "starttls") -> Endpoint:
-        """Put the network rule *rule* (a :class:`~.proxy.ProxyRule` or fault name) in
+        """Put the network rule *rule* (a :class:`~.rules.ProxyRule` or fault name) in
         front of *upstream*; the endpoint clients connect to instead."""
-        from .proxy import ProxyRule, start_front
+        from .proxy import start_front
+        from .rules import ProxyRule
 
         if isinstance(rule, str):
             rule = ProxyRule.of(rule)
