@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import field
-
-from .frozen import record
+from .frozen import field, record
 from .i18n import N_, _
 
 MODES = ("starttls", "implicit")

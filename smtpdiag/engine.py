@@ -37,7 +37,6 @@ window's bridge moves them to the GUI thread): :class:`Planned`, :class:`StepRec
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import threading
 import time
@@ -47,7 +46,7 @@ from typing import TYPE_CHECKING
 from . import runlog
 from .causes import CAUSES
 from .config import KNOWN_CONTROL_PORTS, PortSpec, RunConfig, VpnSpec
-from .frozen import record
+from .frozen import record, replace
 from .net import Network, ProbeError, family_of
 from .probe.login import choose_login, encrypted_and_verified, login_secrets, scrub_after_login
 from .probe.smtp import ProbeSettings, probe_smtp, skipped_auth_step
@@ -553,7 +552,7 @@ class Diagnosis:
         targets = [chk.with_(host=found.host) for chk in waiting]
         extra = [Check(check_id("target", found.host, p.port), "smtp", "target", found.host, p.port, p.mode,
                        cause="", light="grey", where="unknown") for p in ports[len(c.ports):]]
-        found_config = dataclasses.replace(c, host=found.host, ports=tuple(ports))
+        found_config = replace(c, host=found.host, ports=tuple(ports))
         extra += account_checks(found_config, found.host)
         self.config = found_config  # frozen: whoever took the old one keeps a consistent one
         rest = [chk for chk in self._planned if chk not in waiting and chk.kind != "dns"]
@@ -576,7 +575,7 @@ class Diagnosis:
             with self._lock:
                 for cid in list(self._held):
                     check = self._results[cid]
-                    attempts = [dataclasses.replace(a, steps=(*a.steps, step)) if a.address else a
+                    attempts = [replace(a, steps=(*a.steps, step)) if a.address else a
                                 for a in check.attempts]
                     self._results[cid] = self._finalise_safely(check, attempts, check.duration_ms,
                                                                self._controls_of(check, partial=True))
@@ -607,7 +606,7 @@ class Diagnosis:
             runlog.error("the clock query failed unexpectedly", exc)
             clock = {"server": self._given.time_server, "checked_at": utc_now(), "offset_s": None,
                      "error": f"internal error: {type(exc).__name__}"}
-        result = dataclasses.replace(result, clock=clock)
+        result = replace(result, clock=clock)
         with self._lock:
             self._result = result
             self._outbox.append(Finished(result))
@@ -643,11 +642,11 @@ class Diagnosis:
                     assert login_step is not None
                     note = TranscriptLine(a.duration_ms, "note",
                                           "logging in (once per run) over a new connection to this port")
-                    shifted = tuple(dataclasses.replace(t, ms=t.ms + a.duration_ms) for t in lines)
-                    attempts[i] = dataclasses.replace(a, steps=(*a.steps, login_step),
+                    shifted = tuple(replace(t, ms=t.ms + a.duration_ms) for t in lines)
+                    attempts[i] = replace(a, steps=(*a.steps, login_step),
                                                       transcript=(*a.transcript, note, *shifted))
                 elif a.address is not None:
-                    attempts[i] = dataclasses.replace(a, steps=(*a.steps, skipped))
+                    attempts[i] = replace(a, steps=(*a.steps, skipped))
             with self._lock:
                 # A by_control target's row waited for its reference checks: they are done.
                 controls = self._controls_of(check, partial=True)
@@ -679,7 +678,7 @@ class Diagnosis:
             if check.kind == "smtp":
                 check = check.with_(light="red", cause="offline", where="network")
             final.append(check)
-        return dataclasses.replace(result, checks=tuple(final))  # what the look-ups found stays
+        return replace(result, checks=tuple(final))  # what the look-ups found stays
 
     def _finalise(self, check: Check, attempts: list[Attempt], duration_ms: int,
                   controls: list[Check] | None) -> Check:

@@ -1,80 +1,194 @@
-"""``@record``: a frozen dataclass made without generating code.
+"""``@record``: dataclasses without the dataclasses module's start-up cost.
 
 ``@dataclass(frozen=True)`` writes and compiles six methods for every class
 (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``,
-``__delattr__``): about half a millisecond each class, and a check imports some
-forty of them before it sends a byte.  ``@record`` gives the same class with shared,
-already-compiled methods instead, and the same ``__dataclass_fields__``, so
-``dataclasses.fields``, ``asdict``, ``replace`` and ``is_dataclass`` work on it
-unchanged, and type checkers treat it as a frozen dataclass (PEP 681).
+``__delattr__``): about half a millisecond each, and a check uses some forty
+classes before it sends a byte; importing ``dataclasses`` itself brings
+``inspect``, ``ast``, ``dis`` and ``tokenize`` (another 10 ms).  ``@record``
+gives the same classes with shared, already-compiled methods, and this module
+imports nothing heavy:
 
-What it supports is what this program uses: fields with defaults or
-``field(default_factory=..., repr=False, compare=False)``, ``__post_init__``,
-positional or keyword arguments.  Not: ``InitVar``, ``ClassVar`` fields,
-``kw_only``, ``slots``, ordering, inheritance from another record.
-tests/test_frozen.py holds it to ``@dataclass(frozen=True)``'s behaviour.
+    @record                 a frozen dataclass (``@record(frozen=False)``: mutable)
+    field(...)              default / default_factory / repr / compare, as dataclasses.field
+    replace(obj, **changes) fields(obj) asdict(obj)     as in dataclasses
+
+Type checkers treat a record as a dataclass (PEP 681).  The dataclasses module's
+own functions (``dataclasses.asdict``, ``replace``, ``fields``, ``is_dataclass``)
+work on records too: ``__dataclass_fields__`` is made, from the same field
+specifications, the first time something asks for it (which imports dataclasses
+then).  Not supported: ``InitVar``, ``ClassVar`` fields, ``kw_only``, ``slots``,
+ordering, inheritance from another record.  tests/test_frozen.py holds records to
+``@dataclass``'s behaviour.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from typing import Any, TypeVar, dataclass_transform
+from typing import Any, TypeVar, dataclass_transform, overload
 
 T = TypeVar("T")
-_MISSING = dataclasses.MISSING
-_PARAMS = dataclasses._DataclassParams(  # type: ignore[attr-defined]
-    True, True, True, False, False, True)  # init, repr, eq, order, unsafe_hash, frozen
 
 
-@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field,))
-def record(cls: type[T]) -> type[T]:
-    """Make *cls* a frozen dataclass (see the module's docstring)."""
-    if any(hasattr(base, "__dataclass_fields__") for base in cls.__mro__[1:]):
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+class FrozenInstanceError(AttributeError):
+    """Assigning to a field of a frozen record (as dataclasses.FrozenInstanceError)."""
+
+
+class Spec:
+    """One field: its name, default or factory, and whether repr and == use it."""
+
+    __slots__ = ("name", "type", "default", "default_factory", "repr", "compare")
+
+    def __init__(self, default: Any = MISSING, default_factory: Any = MISSING, repr: bool = True,
+                 compare: bool = True) -> None:
+        if default is not MISSING and default_factory is not MISSING:
+            raise ValueError("cannot specify both default and default_factory")
+        self.name = ""
+        self.type: object = None
+        self.default, self.default_factory, self.repr, self.compare = default, default_factory, repr, compare
+
+
+@overload
+def field(*, default: T, repr: bool = ..., compare: bool = ...) -> T: ...
+@overload
+def field(*, default_factory: Callable[[], T], repr: bool = ..., compare: bool = ...) -> T: ...
+@overload
+def field(*, repr: bool = ..., compare: bool = ...) -> Any: ...
+def field(*, default: Any = MISSING, default_factory: Any = MISSING, repr: bool = True,  # noqa: E302
+          compare: bool = True) -> Any:
+    """A field's default, factory and use in repr and ==, as ``dataclasses.field``."""
+    return Spec(default, default_factory, repr, compare)
+
+
+@overload
+def record(cls: type[T], /) -> type[T]: ...
+@overload
+def record(*, frozen: bool = True) -> Callable[[type[T]], type[T]]: ...
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))  # noqa: E302
+def record(cls: type[T] | None = None, /, *, frozen: bool = True) -> Any:
+    """Make *cls* a dataclass, frozen unless ``frozen=False`` (see the module's docstring)."""
+    if cls is None:
+        return lambda c: _make(c, frozen)
+    return _make(cls, frozen)
+
+
+def _make(cls: type[T], frozen: bool) -> type[T]:
+    if any("__record_fields__" in vars(base) or "__dataclass_fields__" in vars(base) for base in cls.__mro__[1:]):
         raise TypeError(f"{cls.__name__}: a record cannot inherit from another dataclass")
-    fields: dict[str, dataclasses.Field[Any]] = {}
+    specs: dict[str, Spec] = {}
     for name, kind in cls.__dict__.get("__annotations__", {}).items():
         if "ClassVar" in str(kind) or "InitVar" in str(kind):
             raise TypeError(f"{cls.__name__}.{name}: ClassVar and InitVar are not supported by @record")
-        value = cls.__dict__.get(name, _MISSING)
-        spec: dataclasses.Field[Any] = (value if isinstance(value, dataclasses.Field)
-                                        else dataclasses.field(default=value))
-        if spec.default is not _MISSING and spec.default.__class__.__hash__ is None:
+        value = cls.__dict__.get(name, MISSING)
+        if type(value).__name__ == "Field" and type(value).__module__ == "dataclasses":
+            raise TypeError(f"{cls.__name__}.{name}: a record's fields use smtpdiag.frozen.field")
+        spec = value if isinstance(value, Spec) else Spec(default=value)
+        if spec.default is not MISSING and spec.default.__class__.__hash__ is None:
             raise ValueError(f"mutable default {type(spec.default)} for field {name} is not allowed: "
                              "use default_factory")
         spec.name, spec.type = name, kind
-        spec._field_type = dataclasses._FIELD  # type: ignore[attr-defined]  # what fields() looks for
-        if isinstance(value, dataclasses.Field):  # the class attribute is the default, as dataclass leaves it
-            if spec.default is _MISSING:
+        if isinstance(value, Spec):  # the class attribute is the default, as dataclass leaves it
+            if spec.default is MISSING:
                 delattr(cls, name)
             else:
                 setattr(cls, name, spec.default)
-        fields[name] = spec
-    order = list(fields.values())
+        specs[name] = spec
+    order = list(specs.values())
     seen_default = False
     for spec in order:
-        has_default = spec.default is not _MISSING or spec.default_factory is not _MISSING
+        has_default = spec.default is not MISSING or spec.default_factory is not MISSING
         if seen_default and not has_default:
             raise TypeError(f"non-default argument {spec.name!r} follows default argument")
         seen_default = seen_default or has_default
     compared = tuple(s.name for s in order if s.compare)
-    shown = tuple(s.name for s in order if s.repr)
     made: dict[str, object] = {
-        "__dataclass_fields__": fields, "__dataclass_params__": _PARAMS, "__match_args__": tuple(fields),
+        "__record_fields__": tuple(order), "__dataclass_fields__": _DataclassFields(frozen),
+        "__match_args__": tuple(specs),
         "__init__": _make_init(cls.__name__, order, hasattr(cls, "__post_init__")),
-        "__repr__": _make_repr(shown), "__eq__": _make_eq(compared), "__hash__": _make_hash(compared),
-        "__setattr__": _frozen_setattr, "__delattr__": _frozen_delattr,
+        "__repr__": _make_repr(tuple(s.name for s in order if s.repr)), "__eq__": _make_eq(compared),
+        "__hash__": _make_hash(compared) if frozen else None,
     }
+    if frozen:
+        made.update({"__setattr__": _frozen_setattr, "__delattr__": _frozen_delattr})
     for attribute, value in made.items():
         setattr(cls, attribute, value)
     return cls
 
 
-def _make_init(class_name: str, order: list[dataclasses.Field[Any]], post_init: bool) -> Callable[..., None]:
+class _DataclassFields:
+    """``__dataclass_fields__``, made from the records' specifications when the dataclasses
+    module's functions first ask (they then work on records as on dataclasses)."""
+
+    def __init__(self, frozen: bool) -> None:
+        self.frozen = frozen
+
+    def __get__(self, obj: object, owner: type) -> dict[str, Any]:
+        import dataclasses
+
+        fields_: dict[str, Any] = {}
+        for spec in owner.__record_fields__:  # type: ignore[attr-defined]
+            made: Any = dataclasses.field(repr=spec.repr, compare=spec.compare,
+                                          **({"default": spec.default} if spec.default is not MISSING else {}),
+                                          **({"default_factory": spec.default_factory}
+                                             if spec.default_factory is not MISSING else {}))
+            made.name, made.type = spec.name, spec.type
+            made._field_type = dataclasses._FIELD  # type: ignore[attr-defined]  # what fields() looks for
+            fields_[spec.name] = made
+        type.__setattr__(owner, "__dataclass_fields__", fields_)
+        type.__setattr__(owner, "__dataclass_params__", dataclasses._DataclassParams(  # type: ignore[attr-defined]
+            True, True, True, False, False, self.frozen))
+        return fields_
+
+
+def fields(obj: object) -> tuple[Spec, ...]:
+    """The fields of a record (class or instance), in order."""
+    try:
+        return (obj if isinstance(obj, type) else type(obj)).__record_fields__  # type: ignore[attr-defined,no-any-return]
+    except AttributeError:
+        raise TypeError("must be called with a record type or instance") from None
+
+
+def replace(obj: T, /, **changes: Any) -> T:
+    """A copy of the record *obj* with *changes* (``__init__`` and ``__post_init__`` run again)."""
+    for spec in fields(obj):
+        if spec.name not in changes:
+            changes[spec.name] = getattr(obj, spec.name)
+    return type(obj)(**changes)
+
+
+def asdict(obj: object) -> dict[str, Any]:
+    """The record as a dict, records inside it too, containers copied (as dataclasses.asdict)."""
+    return {spec.name: _plain(getattr(obj, spec.name)) for spec in fields(obj)}
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(type(value), "__record_fields__"):
+        return asdict(value)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
+        return type(value)(*[_plain(v) for v in value])
+    if isinstance(value, list | tuple):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return type(value)((_plain(k), _plain(v)) for k, v in value.items())
+    if value is None or isinstance(value, str | int | float | bytes):
+        return value
+    import copy
+
+    return copy.deepcopy(value)
+
+
+def _make_init(class_name: str, order: list[Spec], post_init: bool) -> Callable[..., None]:
     names = tuple(s.name for s in order)
     known = frozenset(names)
-    defaults = {s.name: s.default for s in order if s.default is not _MISSING}
-    factories = {s.name: s.default_factory for s in order if s.default_factory is not _MISSING}
+    defaults = {s.name: s.default for s in order if s.default is not MISSING}
+    factories = {s.name: s.default_factory for s in order if s.default_factory is not MISSING}
     setter = object.__setattr__
 
     def __init__(self: object, *args: Any, **kwargs: Any) -> None:
@@ -94,7 +208,7 @@ def _make_init(class_name: str, order: list[dataclasses.Field[Any]], post_init: 
             elif name in defaults:
                 setter(self, name, defaults[name])
             elif name in factories:
-                setter(self, name, factories[name]())  # type: ignore[misc]
+                setter(self, name, factories[name]())
             else:
                 raise TypeError(f"{class_name}.__init__() missing 1 required positional argument: {name!r}")
         if post_init:
@@ -128,8 +242,8 @@ def _make_hash(compared: tuple[str, ...]) -> Callable[[object], int]:
 
 
 def _frozen_setattr(self: object, name: str, value: object) -> None:
-    raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
 
 def _frozen_delattr(self: object, name: str) -> None:
-    raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+    raise FrozenInstanceError(f"cannot delete field {name!r}")

@@ -16,11 +16,10 @@ report JSON (``to_json``/``from_json``), so a saved report *is* the records.
 
 from __future__ import annotations
 
-from dataclasses import asdict, field, fields, replace
 from enum import StrEnum
 from typing import Any, Literal
 
-from .frozen import record
+from .frozen import asdict, field, fields, record, replace
 
 Light = Literal["green", "amber", "red", "grey"]
 Where = Literal["none", "input", "local", "network", "server", "unknown"]

@@ -1,6 +1,7 @@
 """``smtpdiag.frozen.record`` behaves as ``@dataclass(frozen=True)`` does, for every
 use this program makes of it: each test builds the same class both ways and asks
-both the same questions."""
+both the same questions, through the dataclasses module's functions and through
+smtpdiag.frozen's own (which the check's path uses, to leave dataclasses unimported)."""
 
 from __future__ import annotations
 
@@ -11,27 +12,40 @@ from typing import Any
 
 import pytest
 
+from smtpdiag import frozen
 from smtpdiag.frozen import record
 
 
 def both() -> list[tuple[str, type[Any]]]:
-    out = []
-    for label, decorate in (("dataclass", dataclass(frozen=True)), ("record", record)):
-        @decorate
-        class Step:
-            step: str
-            ok: bool
-            ms: int = 0
-            detail: str = ""
-            findings: tuple[str, ...] = ()
-            secret: str | None = field(default=None, repr=False, compare=False)
-            notes: list[str] = field(default_factory=list, compare=False)
+    @dataclass(frozen=True)
+    class Step:
+        step: str
+        ok: bool
+        ms: int = 0
+        detail: str = ""
+        findings: tuple[str, ...] = ()
+        secret: str | None = field(default=None, repr=False, compare=False)
+        notes: list[str] = field(default_factory=list, compare=False)
 
-            def with_(self, **changes: Any) -> Step:
-                return dataclasses.replace(self, **changes)
+        def with_(self, **changes: Any) -> Step:
+            return dataclasses.replace(self, **changes)
 
-        out.append((label, Step))
-    return out
+    real = Step
+
+    @record
+    class Step:  # type: ignore[no-redef]
+        step: str
+        ok: bool
+        ms: int = 0
+        detail: str = ""
+        findings: tuple[str, ...] = ()
+        secret: str | None = frozen.field(default=None, repr=False, compare=False)
+        notes: list[str] = frozen.field(default_factory=list, compare=False)
+
+        def with_(self, **changes: Any) -> Step:
+            return frozen.replace(self, **changes)
+
+    return [("dataclass", real), ("record", Step)]
 
 
 def outcome(fn: Any) -> tuple[str, Any]:
@@ -77,9 +91,9 @@ def test_equality_hash_repr_replace_fields_and_freezing_are_the_same() -> None:
                                                             "notes"]
         assert dataclasses.is_dataclass(a) and dataclasses.astuple(c)[:3] == ("tls", False, 3)
         assert cls("x", True).notes is not cls("x", True).notes  # a new list each time
-        with pytest.raises(dataclasses.FrozenInstanceError):
+        with pytest.raises(AttributeError):  # dataclasses.FrozenInstanceError / frozen.FrozenInstanceError
             a.ok = False
-        with pytest.raises(dataclasses.FrozenInstanceError):
+        with pytest.raises(AttributeError):
             del a.ok
         assert cls.ms == 0 and "notes" not in cls.__dict__  # class attributes as dataclass leaves them
         assert cls.__match_args__ == ("step", "ok", "ms", "detail", "findings", "secret", "notes")
@@ -127,3 +141,58 @@ def test_what_record_does_not_support_is_refused_at_once() -> None:
         @record
         class Shared:
             counter: ClassVar[int] = 0  # type: ignore[name-defined]  # noqa: F821
+
+
+def test_the_dataclasses_modules_functions_and_frozens_own_agree_on_a_record() -> None:
+    (_, _real), (_, cls) = both()
+    item = cls("tls", True, 3, findings=("intercepted",), secret="s", notes=["n"])
+    assert frozen.asdict(item) == dataclasses.asdict(item) == {
+        "step": "tls", "ok": True, "ms": 3, "detail": "", "findings": ("intercepted",), "secret": "s",
+        "notes": ["n"]}
+    assert [f.name for f in frozen.fields(item)] == [f.name for f in dataclasses.fields(item)]
+    assert frozen.replace(item, ms=9) == dataclasses.replace(item, ms=9) == cls("tls", True, 9, findings=("intercepted",))
+    assert dataclasses.is_dataclass(cls) and frozen.asdict(item)["notes"] is not item.notes
+
+
+def test_records_inside_records_become_dicts() -> None:
+    @record
+    class Inner:
+        n: int
+
+    @record
+    class Outer:
+        inner: Inner
+        many: tuple[Inner, ...] = ()
+        by_name: dict[str, Inner] = frozen.field(default_factory=dict)
+
+    item = Outer(Inner(1), (Inner(2),), {"x": Inner(3)})
+    assert frozen.asdict(item) == dataclasses.asdict(item) == {
+        "inner": {"n": 1}, "many": ({"n": 2},), "by_name": {"x": {"n": 3}}}
+
+
+def test_a_mutable_record_changes_and_is_not_hashable_as_a_mutable_dataclass() -> None:
+    @dataclass
+    class Real:
+        language: str
+        checks: list[int] = field(default_factory=list)
+
+    @record(frozen=False)
+    class Report:
+        language: str
+        checks: list[int] = frozen.field(default_factory=list)
+
+    for cls in (Real, Report):
+        item = cls("en")
+        item.language = "de"
+        assert item == cls("de") and item.checks == []
+        with pytest.raises(TypeError):
+            hash(item)
+    assert frozen.replace(Report("en", [1]), language="de") == Report("de", [1])
+
+
+def test_a_dataclasses_field_in_a_record_is_refused() -> None:
+    with pytest.raises(TypeError, match="smtpdiag.frozen.field"):
+        @record
+        class Mixed:
+            items: tuple[int, ...] = field(default=())
+

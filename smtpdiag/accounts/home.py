@@ -12,11 +12,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from ..frozen import record
+from ..frozen import field, record
 
 HOME_ENV = "SMTPDIAG_HOME"
 MAX_BYTES = 16 * 1024 * 1024  # a prefs.js of a large profile is a few hundred kB

@@ -7,10 +7,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, field
 from typing import Any, Literal
 
-from ..frozen import record
+from ..frozen import asdict, field, record
 
 # Security, in the contract's words: STARTTLS on a plain connection, TLS from the
 # first byte ("SSL/TLS", "implicit"), or no encryption at all.

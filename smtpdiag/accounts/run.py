@@ -4,10 +4,10 @@ the window, the demo) so they all say the same."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from ..config import AccountSetting, RunConfig
+from ..frozen import replace
 from .home import Home
 from .model import Found, MailAccount
 
@@ -32,7 +32,7 @@ def with_accounts(config: RunConfig, accounts: tuple[MailAccount, ...] | list[Ma
     those whose server is the one tested)."""
     settings = tuple(dict.fromkeys(AccountSetting(a.host, a.port, a.mode, a.account) for a in accounts
                                    if a.mode in ("starttls", "implicit")))
-    return dataclasses.replace(config, account_settings=settings)
+    return replace(config, account_settings=settings)
 
 
 def tested_host(report: object) -> str | None:

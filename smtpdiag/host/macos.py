@@ -24,9 +24,8 @@ import os
 import re
 import subprocess
 import sys
-from dataclasses import field
 
-from ..frozen import record
+from ..frozen import field, record
 from .addresses import is_routable
 
 # Interface names of tunnels: utun (Network Extension VPNs, WireGuard, the

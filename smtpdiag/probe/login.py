@@ -23,10 +23,9 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any, Protocol
 
-from ..frozen import record
+from ..frozen import record, replace
 from ..login_policy import classify_auth_reply, enhanced_code, oauth_only
 
 # What we try, in the order a mail program set to "Normal password" over TLS does.

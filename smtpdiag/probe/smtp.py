@@ -25,10 +25,9 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import field
 from typing import Literal
 
-from ..frozen import record
+from ..frozen import field, record
 from ..login_policy import oauth_only
 from ..net import CertificateRejected, Network, ProbeError, family_of, host_port
 from ..records import Attempt, Step, TlsInfo, TranscriptLine, internal_error_attempt

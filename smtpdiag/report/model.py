@@ -8,17 +8,16 @@ summary) are stored as they were shown, in the language of the run.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..causes import FINDING_TEXTS, explain, finding_words, port_list, port_words
 from ..config import RunConfig, vpn_protocol_name
+from ..frozen import field, record, replace
 from ..host.environment import environment
 from ..i18n import _, current_language, ngettext
 from ..records import Check, TranscriptLine
@@ -137,7 +136,7 @@ def vpn_comparison(previous: Report | None, current: Report) -> str | None:
     return None
 
 
-@dataclass
+@record(frozen=False)
 class Report:
     created: str
     input: dict[str, Any]
@@ -247,7 +246,7 @@ def reworded(report: Report) -> Report:
     (the mail programs' fix sentences stay as stored)."""
     checks, overall_ = overall_words([with_words(c) for c in report.checks], report.environment,
                                      report.mail_programs)
-    return dataclasses.replace(report, checks=checks, overall=overall_, language=current_language())
+    return replace(report, checks=checks, overall=overall_, language=current_language())
 
 
 def build(config: RunConfig, checks: list[Check], created: str,

@@ -20,14 +20,16 @@ from :func:`working_settings`, with :func:`setting_words`, and from a mail progr
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..causes import explain, port_words, title
 from ..i18n import N_, _, ngettext
 from ..records import Check
 from ..verdict import LOGIN_REFUSALS, SUBMISSION_EXEMPT_PORTS, deciding_checks, overall
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 # The order in which working submission ports are recommended (contract section 4).
 SUBMISSION_ORDER = (465, 587, 2525)
@@ -406,6 +408,8 @@ def run_words(checks: Sequence[Check]) -> list[Check]:
 # -- the clock check ----------------------------------------------------------------------------
 
 def _when(text: str) -> dt.datetime | None:
+    import datetime as dt  # only a clock check needs dates (start-up of every check)
+
     try:
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (TypeError, ValueError):
@@ -438,7 +442,9 @@ def clock_text(clock: dict[str, Any]) -> str:
     server = str(clock.get("server") or "")
     if not isinstance(offset, (int, float)):
         return _("could not be checked ({reason})").format(reason=clock.get("error") or "?")
-    if abs(offset) <= 300:
+    from ..probe.clock import TOLERANCE_S
+
+    if abs(offset) <= TOLERANCE_S:
         return _("right: the time server {server} agrees (within {seconds} s)").format(
             server=server, seconds=max(1, round(abs(offset))))
     return _("this computer's clock is {off} (time server {server})").format(off=clock_off_words(offset), server=server)
@@ -447,6 +453,10 @@ def clock_text(clock: dict[str, Any]) -> str:
 def clock_context(check: Check, clock: dict[str, Any] | None, created: str) -> dict[str, str]:
     """The words' context for a ``tls_expired`` check: which variant, the certificate's
     date, and the clock's offset when a time server was asked."""
+    import datetime as dt
+
+    from ..probe.clock import TOLERANCE_S
+
     leaf = check.tls.chain[0] if check.tls and check.tls.chain else None
     now = _when(created)
     if leaf is None or now is None:
@@ -459,7 +469,7 @@ def clock_context(check: Check, clock: dict[str, Any] | None, created: str) -> d
     if isinstance(offset, (int, float)):
         true_now = now + dt.timedelta(seconds=float(offset))
         valid_then = bool(not_before and not_after and not_before <= true_now <= not_after)
-        if abs(offset) <= 300:
+        if abs(offset) <= TOLERANCE_S:
             context["variant"] = f"{state}_clock_right"
         elif valid_then:
             context.update(variant="clock_wrong", clock_off=clock_off_words(float(offset)),
