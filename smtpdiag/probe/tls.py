@@ -25,7 +25,6 @@ from ..net import failure_of
 from ..paths import data_dir
 from ..records import CertInfo
 from ..target import ip_address_of
-from .tls_codes import os_verification_failure
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -444,6 +443,8 @@ def certificate_failure(exc: ssl.SSLCertVerificationError | None, chain: tuple[C
     """
     if platform in OS_VERIFIER_PLATFORMS:
         code = getattr(exc, "verify_code", None)
+        from .tls_codes import os_verification_failure  # the tables of Windows and macOS
+
         word = os_verification_failure(code, str(getattr(exc, "verify_message", "") or exc or ""),
                                        platform)
         if word in ("expired", "name_mismatch"):
