@@ -69,6 +69,7 @@ from ..records import Attempt, Check, Step, TranscriptLine
 from ..verdict import classify
 from ..workers import Pool
 from .server_records import SrvRecord, canonical, parse_mx, parse_srv, provider_for
+from .steps import StepRecorder
 
 Source = Literal["srv-submissions", "srv-submission", "provider", "guess", "mx", "domain", "none"]
 
@@ -233,7 +234,10 @@ class Search:
         self.families, self.on_step = tuple(families), on_step
         self.provider = provider_for(self.domain)
         self.t0 = time.monotonic()
-        self.steps: list[Step] = []
+        self._unsent: list[Step] = []  # steps recorded, not yet given to on_step
+        # The one step recorder, used under the lock; its steps reach *on_step* from
+        # _deliver, outside the lock, in the order they were recorded.
+        self.recorder = StepRecorder(on_step=self._unsent.append)
         self.notes: list[TranscriptLine] = []
         self.errors: list[ProbeError] = []
         self._stop = _StopWhen(cancel)
@@ -241,7 +245,6 @@ class Search:
         self.result: Discovery | Exception | None = None
         self._lock = threading.Lock()
         self._delivering = threading.Lock()  # steps reach on_step in the order they were made
-        self._unsent: list[Step] = []  # steps recorded, not yet given to on_step
         self._on_done: Callable[[Discovery | Exception], None] = lambda r: None
         self._walker = self._sources()
 
@@ -333,7 +336,8 @@ class Search:
         """Outside the lock: the new steps, then (once) the result."""
         with self._delivering:
             with self._lock:
-                steps, self._unsent = self._unsent, []
+                steps = list(self._unsent)
+                self._unsent.clear()
                 result, done = self.result, self._on_done
                 if result is not None:
                     self._on_done = lambda r: None
@@ -462,9 +466,8 @@ class Search:
         self._add(Step("resolve", ok, lookup.ms, detail), lookup.at_ms)
 
     def _add(self, step: Step, at_ms: int) -> None:
-        self.steps.append(step)
+        self.recorder.add(step)
         self._note(at_ms, step.detail)
-        self._unsent.append(step)
 
     def _note(self, at_ms: int, text: str) -> None:
         self.notes.append(TranscriptLine(at_ms, "note", text))
@@ -490,7 +493,7 @@ class Search:
             ports=found.ports if found else None,
             failure=failure,
             provider=found.provider if found else None,
-            steps=tuple(self.steps),
+            steps=tuple(self.recorder.steps),
             transcript=tuple(sorted(self.notes, key=lambda line: line.ms)),
             duration_ms=ms,
         )
