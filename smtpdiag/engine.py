@@ -278,10 +278,6 @@ class Diagnosis:
     def cancel(self) -> None:
         self.cancel_event.set()
 
-    @property
-    def cancelled(self) -> bool:
-        return self.cancel_event.is_set()
-
     def wait(self, timeout: float | None = None) -> RunResult | None:
         """The result once ``Finished`` has been delivered, or None after *timeout*."""
         self._done.wait(timeout)
