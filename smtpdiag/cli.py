@@ -10,13 +10,16 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
 
 from . import __version__
 from .config import DEFAULT_CONTROLS, DEFAULT_PORTS
 from .i18n import _, set_language
 from .options import CheckOptions, UsageError, build_config
 from .textsafe import file_name, one_line
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 EXIT_BY_LIGHT = {"green": 0, "amber": 1, "red": 2, "grey": 2}
 EXIT_USAGE = 64

@@ -41,7 +41,6 @@ import functools
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from . import runlog
 from .causes import CAUSES
@@ -55,6 +54,7 @@ from .target import ip_address_of
 from .verdict import Overall, classify, is_offline, is_reference_for, overall
 from .workers import WORKERS, Pool
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
 if TYPE_CHECKING:
     from .probe.discover import Discovery
 

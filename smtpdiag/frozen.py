@@ -24,9 +24,19 @@ ordering, inheritance from another record.  tests/test_frozen.py holds records t
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, dataclass_transform, overload
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, TypeVar, dataclass_transform, overload
+
+    T = TypeVar("T")
+else:  # at run time typing's overload and dataclass_transform only mark what type checkers read
+    # (ruff's F811 below: the overloads' stubs are redefined, as overloads are)
+    def overload(fn):  # noqa: ANN001, ANN202
+        return fn
+
+    def dataclass_transform(**_):  # noqa: ANN003, ANN202
+        return lambda fn: fn
 
 
 class _Missing:
@@ -58,10 +68,10 @@ class Spec:
 @overload
 def field(*, default: T, repr: bool = ..., compare: bool = ...) -> T: ...
 @overload
-def field(*, default_factory: Callable[[], T], repr: bool = ..., compare: bool = ...) -> T: ...
+def field(*, default_factory: Callable[[], T], repr: bool = ..., compare: bool = ...) -> T: ...  # noqa: F811
 @overload
-def field(*, repr: bool = ..., compare: bool = ...) -> Any: ...
-def field(*, default: Any = MISSING, default_factory: Any = MISSING, repr: bool = True,  # noqa: E302
+def field(*, repr: bool = ..., compare: bool = ...) -> Any: ...  # noqa: F811
+def field(*, default: Any = MISSING, default_factory: Any = MISSING, repr: bool = True,  # noqa: E302, F811
           compare: bool = True) -> Any:
     """A field's default, factory and use in repr and ==, as ``dataclasses.field``."""
     return Spec(default, default_factory, repr, compare)
@@ -70,9 +80,9 @@ def field(*, default: Any = MISSING, default_factory: Any = MISSING, repr: bool 
 @overload
 def record(cls: type[T], /) -> type[T]: ...
 @overload
-def record(*, frozen: bool = True) -> Callable[[type[T]], type[T]]: ...
+def record(*, frozen: bool = True) -> Callable[[type[T]], type[T]]: ...  # noqa: F811
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))  # noqa: E302
-def record(cls: type[T] | None = None, /, *, frozen: bool = True) -> Any:
+def record(cls: type[T] | None = None, /, *, frozen: bool = True) -> Any:  # noqa: F811
     """Make *cls* a dataclass, frozen unless ``frozen=False`` (see the module's docstring)."""
     if cls is None:
         return lambda c: _make(c, frozen)

@@ -25,12 +25,15 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Generic, Literal, Self, TypeVar
 
 from .records import Failure
 from .target import ip_address_of
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Literal, Self, TypeVar
+
+    T = TypeVar("T")
 
 FAMILIES = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
 
@@ -498,17 +501,17 @@ def describe(exc: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
-class Abandonable(Generic[T]):
+class Abandonable:
     """The one way to run a call that cannot be interrupted (getaddrinfo, a DNS query):
     in a daemon thread of its own, started at once.  The caller waits in short slices
     (:meth:`wait`) and may give up on it; the thread is then abandoned."""
 
     POLL = 0.05
 
-    def __init__(self, fn: Callable[[], T], name: str = "smtpdiag-call") -> None:
+    def __init__(self, fn: Callable[[], Any], name: str = "smtpdiag-call") -> None:
         self._fn = fn
         self._done = threading.Event()
-        self._value: T | None = None
+        self._value: Any = None
         self._error: BaseException | None = None
         self.started = time.monotonic()
         self.ended: float | None = None
@@ -533,11 +536,11 @@ class Abandonable(Generic[T]):
                 return False
         return True
 
-    def result(self) -> T:
+    def result(self) -> Any:
         """The call's value, or its exception raised again (after :meth:`wait` said done)."""
         if self._error is not None:
             raise self._error
-        return self._value  # type: ignore[return-value]
+        return self._value
 
 
 def run_abandonable(fn: Callable[[], T], timeout: float, cancel: threading.Event | None) -> T:
@@ -548,7 +551,7 @@ def run_abandonable(fn: Callable[[], T], timeout: float, cancel: threading.Event
     call = Abandonable(fn, name="smtpdiag-resolve")
     if not call.wait(call.started + timeout, cancel):
         raise ProbeError("timeout", f"no answer within {timeout:g} s")
-    return call.result()
+    return call.result()  # type: ignore[no-any-return]  # fn's value: a T
 
 
 class Network:

@@ -17,12 +17,16 @@ report JSON (``to_json``/``from_json``), so a saved report *is* the records.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
 
 from .frozen import asdict, field, fields, record, replace
 
-Light = Literal["green", "amber", "red", "grey"]
-Where = Literal["none", "input", "local", "network", "server", "unknown"]
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+if TYPE_CHECKING:  # names only type checkers read
+    Light = Literal["green", "amber", "red", "grey"]
+    Where = Literal["none", "input", "local", "network", "server", "unknown"]
 
 # The steps of an SMTP check, in the order a mail program goes through them.
 STEP_ORDER = (

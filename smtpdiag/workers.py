@@ -30,9 +30,12 @@ from __future__ import annotations
 import collections
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from . import runlog
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Most worker threads one run uses.  A run's work is mostly waiting on the network,
 # so this is about how many attempts may wait at once, not about CPU.  The default

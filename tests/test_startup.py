@@ -45,6 +45,7 @@ NOT_ON_THE_HEALTHY_PATH = {
     "dataclasses": "records are made by smtpdiag.frozen (dataclasses brings inspect, ast, dis: ~10 ms)",
     "inspect": "only through dataclasses",
     "datetime": "report times and certificate dates are read and written as text",
+    "typing": "type names are imported for type checkers only (TYPE_CHECKING = False)",
 }
 
 RUNNER = r"""

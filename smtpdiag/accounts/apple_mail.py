@@ -15,10 +15,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from .home import Home, Refused
-from .model import Found, MailAccount, Mode, ProgramNote
+from .model import Found, MailAccount, ProgramNote
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .model import Mode
 
 _AUTH = {"": "none", "password": "password", "cram-md5": "password_encrypted", "ntlm": "ntlm",
          "gssapi": "kerberos", "xoauth2": "oauth2", "oauth2": "oauth2", "external": "tls_certificate"}

@@ -17,7 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from .home import Home, Refused
-from .model import Found, MailAccount, Mode, ProgramNote
+from .model import Found, MailAccount, ProgramNote
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from .model import Mode
 
 SECURITY: dict[str, Mode] = {"none": "none", "ssl-on-alternate-port": "implicit",
                              "starttls-on-standard-port": "starttls"}

@@ -13,16 +13,20 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from ..frozen import field, record
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 HOME_ENV = "SMTPDIAG_HOME"
 MAX_BYTES = 16 * 1024 * 1024  # a prefs.js of a large profile is a few hundred kB
 
 # A registry view for Outlook: key path -> {value name: value}.  On Windows the
 # reader walks HKEY_CURRENT_USER with winreg; tests hand in a parsed `reg export`.
-RegistryRead = Callable[[], dict[str, dict[str, Any]]]
+if TYPE_CHECKING:  # a name only type checkers read
+    RegistryRead = Callable[[], dict[str, dict[str, Any]]]
 
 
 class Refused(Exception):

@@ -7,13 +7,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from ..frozen import asdict, field, record
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 # Security, in the contract's words: STARTTLS on a plain connection, TLS from the
 # first byte ("SSL/TLS", "implicit"), or no encryption at all.
-Mode = Literal["starttls", "implicit", "none"]
+if TYPE_CHECKING:  # a name only type checkers read
+    Mode = Literal["starttls", "implicit", "none"]
 
 # Program keys (stable, in reports) and their names (product names: not translated).
 PROGRAM_NAMES = {

@@ -24,10 +24,15 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any
 
 from .home import Home
-from .model import Found, MailAccount, Mode, ProgramNote
+from .model import Found, MailAccount, ProgramNote
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .model import Mode
 
 SECURE_CONNECTION: dict[int, tuple[Mode | None, str]] = {
     0: ("none", "None"), 1: ("implicit", "SSL/TLS"), 2: ("starttls", "STARTTLS"), 3: (None, "Auto")}
@@ -41,7 +46,8 @@ VALUE_NAMES = ("SMTP Server", "SMTP Port", "SMTP Secure Connection", "SMTP Use A
                "SMTP User", "SMTP User Name", "Email", "SMTP Email Address", "IMAP User", "POP3 User",
                "POP3 User Name")
 
-Registry = dict[str, dict[str, Any]]
+if TYPE_CHECKING:  # a name only type checkers read
+    Registry = dict[str, dict[str, Any]]
 
 
 def _secret(name: str) -> bool:

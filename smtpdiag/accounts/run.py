@@ -4,12 +4,14 @@ the window, the demo) so they all say the same."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..config import AccountSetting, RunConfig
 from ..frozen import replace
 from .home import Home
 from .model import Found, MailAccount
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def look(home: Home | None = None) -> Found:

@@ -15,12 +15,15 @@ catalog uses the German programs' own words).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 from ..frozen import record
 from ..i18n import N_, _
 from ..records import Check
 from .model import MailAccount, program_name
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 WORKS = ("green", "amber")
 # Settings suggested in the order the contract names working settings.

@@ -30,7 +30,11 @@ from pathlib import Path, PureWindowsPath
 
 from ..frozen import record
 from .home import Home, Refused
-from .model import Found, MailAccount, Mode, ProgramNote
+from .model import Found, MailAccount, ProgramNote
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from .model import Mode
 
 TRY_SSL: dict[int, Mode] = {0: "none", 1: "starttls", 2: "starttls", 3: "implicit"}
 AUTH_METHOD = {1: "none", 2: "password", 3: "password", 4: "password_encrypted", 5: "kerberos",

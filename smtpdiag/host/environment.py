@@ -7,9 +7,11 @@ macOS by its product version), the IP families from :func:`.system.ip_families`
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import system
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def environment() -> dict[str, Any]:

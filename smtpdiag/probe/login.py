@@ -23,22 +23,26 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
 
 from ..frozen import record, replace
 from ..login_policy import classify_auth_reply, enhanced_code, oauth_only
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Protocol
 
 # What we try, in the order a mail program set to "Normal password" over TLS does.
 MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 REDACTED = "<redacted>"
 
 
-class LoginSession(Protocol):
-    transcript: Any  # a list of TranscriptLine the session appends to
+if TYPE_CHECKING:  # what a login needs of a session: a type, for type checkers only
+    class LoginSession(Protocol):
+        transcript: Any  # a list of TranscriptLine the session appends to
 
-    def send_line(self, line: str, shown: str | None = None) -> None: ...
+        def send_line(self, line: str, shown: str | None = None) -> None: ...
 
-    def read_reply(self) -> Any: ...
+        def read_reply(self) -> Any: ...
 
 
 @record

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Literal
 
 from ..frozen import record
 from ..net import ProbeError, Stream
 from ..records import TranscriptLine
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Literal
 
 MAX_LINE = 2048  # RFC 5321 allows 512; be lenient, but bounded
 MAX_REPLY_LINES = 200

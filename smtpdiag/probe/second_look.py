@@ -13,13 +13,13 @@ transcript and changes no verdict.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from ..frozen import record
 from ..net import ProbeError
 from ..records import CertInfo
 from .tls_inspect import capture_certificate
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
 if TYPE_CHECKING:
     from .smtp import SmtpProbe
 

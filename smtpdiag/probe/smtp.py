@@ -25,7 +25,6 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from typing import Literal
 
 from ..frozen import field, record
 from ..login_policy import oauth_only
@@ -36,6 +35,10 @@ from . import tls as tlsmod
 from .login import log_in
 from .reply import Reply, SmtpSession
 from .steps import StepRecorder
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Literal
 
 # A Cisco PIX/ASA "mask-banner" greeting: asterisks, with a few digits left standing
 # ("220 ******************2*0**0*0**0***0****"), nothing else.

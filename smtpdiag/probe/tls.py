@@ -17,7 +17,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 
 from ..frozen import record
 from ..i18n import _
@@ -26,6 +25,7 @@ from ..paths import data_dir
 from ..records import CertInfo
 from ..target import ip_address_of
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
 if TYPE_CHECKING:
     import datetime as dt
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .. import runlog
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
 if TYPE_CHECKING:
     from .model import Report
 

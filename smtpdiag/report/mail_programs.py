@@ -11,10 +11,13 @@ and HTML reports and the window, so all say the same.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from ..accounts.model import MailAccount, program_name
 from ..i18n import N_, _
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 VERDICT_LIGHT = {"ok": "green", "change": "amber", "fails": "red"}
 VERDICT_WORDS = {"ok": N_("These settings work"), "change": N_("Change a setting"),

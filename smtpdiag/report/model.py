@@ -12,7 +12,6 @@ import json
 import os
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..causes import FINDING_TEXTS, explain, finding_words, port_list, port_words
@@ -26,7 +25,10 @@ from ..verdict import overall
 from . import words
 from .words import MODE_WORDS
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..engine import Event, RunResult
     from ..net import Network
 

@@ -21,15 +21,16 @@ from :func:`working_settings`, with :func:`setting_words`, and from a mail progr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from ..causes import explain, port_words, title
 from ..i18n import N_, _, ngettext
 from ..records import Check
 from ..verdict import LOGIN_REFUSALS, SUBMISSION_EXEMPT_PORTS, deciding_checks, overall
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
 if TYPE_CHECKING:
     import datetime as dt
+    from typing import Any
 
 # The order in which working submission ports are recommended (contract section 4).
 SUBMISSION_ORDER = (465, 587, 2525)
