@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .config import DEFAULT_CONTROLS, DEFAULT_PORTS
+from .config import DEFAULT_CONTROLS, DEFAULT_PORTS, DEFAULT_TIMEOUT
 from .i18n import _, set_language
 from .options import CheckOptions, UsageError, build_config
 from .textsafe import file_name, one_line
@@ -71,7 +71,7 @@ def add_check_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--control", action="append", metavar="HOST",
                    help=_("reference mail server (repeatable; default: %s)") % ", ".join(DEFAULT_CONTROLS))
     p.add_argument("--no-control", action="store_true", help=_("test no reference servers"))
-    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=_("limit for each network step (default: 10)"))
     p.add_argument("--ca-file", metavar="PEM", help=_("extra trusted root certificates"))
     p.add_argument("--user", metavar="NAME", help=_("try to log in as NAME (password from the terminal "
@@ -200,7 +200,9 @@ def cmd_check(argv: Sequence[str]) -> int:
     _say_connect_budget(config.timeout)
     from .accounts.run import look, with_accounts
     from .engine import Diagnosis
+    from .report.logs import setup_logging
 
+    setup_logging()  # from now on an internal error's traceback goes straight to the log file
     # The mail programs on this computer: their exact settings for this server are tested too.
     mail = look()
     config = with_accounts(config, mail.accounts)

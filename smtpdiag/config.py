@@ -7,6 +7,10 @@ from .i18n import N_, _
 
 MODES = ("starttls", "implicit")
 DEFAULT_PORTS = ("25:starttls", "465:implicit", "587:starttls", "2525:starttls")
+DEFAULT_TIMEOUT = 10.0  # seconds, for each network step
+# The submission ports in the order they are preferred: for the one login and for the
+# port a report recommends (contract section 4); other ports come after, as asked for.
+SUBMISSION_PORT_ORDER = (465, 587, 2525)
 
 # Large public submission servers, tested on the same ports as the target to tell
 # "your network" from "the server".  Tests always override these (--control/--no-control).
@@ -62,7 +66,7 @@ class RunConfig:
     host: str  # the host to test (IDNA-encoded A-label form, or an IP literal)
     ports: tuple[PortSpec, ...]
     controls: tuple[str, ...] = DEFAULT_CONTROLS
-    timeout: float = 10.0
+    timeout: float = DEFAULT_TIMEOUT
     ca_file: str | None = None
     vpn: tuple[VpnSpec, ...] = ()
     vpn_host: str | None = None  # as typed, for the report

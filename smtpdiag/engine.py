@@ -49,7 +49,7 @@ from .frozen import record, replace
 from .net import Network, ProbeError, family_of
 from .probe.login import choose_login, encrypted_and_verified, login_secrets, scrub_after_login
 from .probe.smtp import ProbeSettings, probe_smtp, skipped_auth_step
-from .records import Attempt, Check, Step, TranscriptLine, internal_error_attempt
+from .records import Attempt, Check, Step, TranscriptLine, internal_error_attempt, utc_now
 from .target import ip_address_of
 from .verdict import Overall, classify, is_offline, is_reference_for, overall
 from .workers import WORKERS, Pool
@@ -771,10 +771,6 @@ def _intercept_kind(attempts: list[Attempt]) -> str | None:
 def run_diagnosis(config: RunConfig, network: Network | None = None,
                   on_event: Callable[[Event], None] | None = None) -> RunResult:
     return Diagnosis(config, network, on_event).run()
-
-
-def utc_now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 __all__ = ["Diagnosis", "run_diagnosis", "RunResult", "Planned", "StepRecorded", "CheckFinished", "Finished",

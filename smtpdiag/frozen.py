@@ -16,8 +16,10 @@ Type checkers treat a record as a dataclass (PEP 681).  The dataclasses module's
 own functions (``dataclasses.asdict``, ``replace``, ``fields``, ``is_dataclass``)
 work on records too: ``__dataclass_fields__`` is made, from the same field
 specifications, the first time something asks for it (which imports dataclasses
-then).  Not supported: ``InitVar``, ``ClassVar`` fields, ``kw_only``, ``slots``,
-ordering, inheritance from another record.  tests/test_frozen.py holds records to
+then).  As with ``@dataclass``, a class's own ``__init__``, ``__repr__``, ``__eq__`` or
+``__hash__`` is kept.  Not supported (refused where it can be told: a ``ClassVar`` or
+``InitVar`` is recognised by its annotation's text): ``InitVar``, ``ClassVar`` fields,
+``kw_only``, ``slots``, ordering, inheritance from another record.  tests/test_frozen.py holds records to
 ``@dataclass``'s behaviour.
 """
 
@@ -93,7 +95,10 @@ def _make(cls: type[T], frozen: bool) -> type[T]:
     if any("__record_fields__" in vars(base) or "__dataclass_fields__" in vars(base) for base in cls.__mro__[1:]):
         raise TypeError(f"{cls.__name__}: a record cannot inherit from another dataclass")
     specs: dict[str, Spec] = {}
-    for name, kind in cls.__dict__.get("__annotations__", {}).items():
+    annotations = cls.__dict__.get("__annotations__")
+    if annotations is None:  # (Python 3.14 makes a class's annotations when first asked)
+        annotations = getattr(cls, "__annotations__", {})
+    for name, kind in annotations.items():
         if "ClassVar" in str(kind) or "InitVar" in str(kind):
             raise TypeError(f"{cls.__name__}.{name}: ClassVar and InitVar are not supported by @record")
         value = cls.__dict__.get(name, MISSING)
@@ -128,8 +133,15 @@ def _make(cls: type[T], frozen: bool) -> type[T]:
     if frozen:
         made.update({"__setattr__": _frozen_setattr, "__delattr__": _frozen_delattr})
     for attribute, value in made.items():
+        if attribute in cls.__dict__ and attribute in _KEPT_IF_WRITTEN:
+            continue  # the class's own method stays, as with @dataclass
+        if attribute in cls.__dict__ and attribute in ("__setattr__", "__delattr__"):
+            raise TypeError(f"cannot overwrite attribute {attribute} in class {cls.__name__}")
         setattr(cls, attribute, value)
     return cls
+
+
+_KEPT_IF_WRITTEN = frozenset({"__init__", "__repr__", "__eq__", "__hash__"})
 
 
 class _DataclassFields:
@@ -142,18 +154,18 @@ class _DataclassFields:
     def __get__(self, obj: object, owner: type) -> dict[str, Any]:
         import dataclasses
 
-        fields_: dict[str, Any] = {}
-        for spec in owner.__record_fields__:  # type: ignore[attr-defined]
-            made: Any = dataclasses.field(repr=spec.repr, compare=spec.compare,
-                                          **({"default": spec.default} if spec.default is not MISSING else {}),
-                                          **({"default_factory": spec.default_factory}
-                                             if spec.default_factory is not MISSING else {}))
-            made.name, made.type = spec.name, spec.type
-            made._field_type = dataclasses._FIELD  # type: ignore[attr-defined]  # what fields() looks for
-            fields_[spec.name] = made
+        # A real dataclass with the same fields lends its field objects and parameters
+        # (public API only: their private shapes differ between Python versions).
+        specs = owner.__record_fields__  # type: ignore[attr-defined]
+        twin = dataclasses.make_dataclass(owner.__name__, [
+            (spec.name, spec.type, dataclasses.field(
+                repr=spec.repr, compare=spec.compare,
+                **({"default": spec.default} if spec.default is not MISSING else {}),
+                **({"default_factory": spec.default_factory} if spec.default_factory is not MISSING else {})))
+            for spec in specs], frozen=self.frozen)
+        fields_: dict[str, Any] = twin.__dataclass_fields__  # type: ignore[attr-defined]
         type.__setattr__(owner, "__dataclass_fields__", fields_)
-        type.__setattr__(owner, "__dataclass_params__", dataclasses._DataclassParams(  # type: ignore[attr-defined]
-            True, True, True, False, False, self.frozen))
+        type.__setattr__(owner, "__dataclass_params__", twin.__dataclass_params__)  # type: ignore[attr-defined]
         return fields_
 
 

@@ -5,7 +5,7 @@ line for the user (:class:`UsageError`).  No argparse, no Qt.
 
 from __future__ import annotations
 
-from .config import DEFAULT_CONTROLS, DEFAULT_PORTS, RunConfig
+from .config import DEFAULT_CONTROLS, DEFAULT_PORTS, DEFAULT_TIMEOUT, RunConfig
 from .frozen import record
 from .i18n import _
 from .target import BadInput, check_login_name, check_password, parse_port, parse_target, parse_vpn
@@ -23,7 +23,7 @@ class CheckOptions:
     vpn: list[str] | None = None
     control: list[str] | None = None
     no_control: bool = False
-    timeout: float = 10.0
+    timeout: float = DEFAULT_TIMEOUT
     ca_file: str | None = None
     user: str | None = None
 

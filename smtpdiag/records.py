@@ -6,7 +6,8 @@
     │   ├── TranscriptLine  bytes sent/received, notes (TLS-protected lines are marked)
     │   └── TlsInfo       version, cipher, verification, the certificate chain
     │       └── CertInfo
-    └── verdict fields    light, cause, where, explanation, advice (from ``verdict``)
+    └── verdict fields    light, cause, where (from ``verdict.classify``); explanation and
+                          advice (words: from ``report.model.with_words``)
 
 A step's ``failure`` and ``findings`` come from a closed vocabulary (see
 ``verdict.STEP_FAILURES``); ``verdict.classify`` turns them into the contract's
@@ -27,6 +28,13 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:  # names only type checkers read
     Light = Literal["green", "amber", "red", "grey"]
     Where = Literal["none", "input", "local", "network", "server", "unknown"]
+
+def utc_now() -> str:
+    """Now, as every time stamp in records and reports is written: ``2026-11-30T09:00:00Z``."""
+    import time
+
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
 
 # The steps of an SMTP check, in the order a mail program goes through them.
 STEP_ORDER = (

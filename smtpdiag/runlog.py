@@ -2,14 +2,12 @@
 with the traceback of any internal error.
 
     open_log(path)         write to *path* from now on (rotating: 1 MB x 5 old files);
-                           records made before are written first, so an internal error
-                           during a run is kept although the command line chooses the
-                           file after the run; False when the folder cannot be made
+                           records made before are written first (the window opens the
+                           log after its first run); False when the folder cannot be made
     close_log()            stop writing to the file
     forget()               stop, and drop the records not written yet
     info(text)             one record
     error(text, exc=None)  one record, then the exception's traceback
-    log_path()             the file being written, or None
 
 A few lines of its own instead of the logging module: that module and its rotating
 handler cost about 8 ms of start-up on every check.  Each record opens the file,
@@ -17,6 +15,12 @@ appends and closes it again: a window left open for hours must not hold the log 
 Windows an open file can be neither renamed nor replaced, so another run's rotation
 would fail).  A write that fails (a full disk, no permission) is dropped: the log
 never ends a run.  Where the file is and what goes into it: :mod:`smtpdiag.report.logs`.
+
+Limits: records made before a file is opened are kept in memory, the first 200 of
+them, and are lost if the program ends before one is opened (the command line opens
+it before a check starts).  Times are local, without the offset, as the logging
+module's default format wrote them.  Rotation assumes one writer at a time: two
+smtpdiag processes rotating the same folder at the same moment may lose a record.
 """
 
 from __future__ import annotations
@@ -65,10 +69,6 @@ def forget() -> None:
     with _lock:
         _path = None
         _pending.clear()
-
-
-def log_path() -> str | None:
-    return _path
 
 
 def info(text: str) -> None:

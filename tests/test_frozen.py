@@ -196,3 +196,21 @@ def test_a_dataclasses_field_in_a_record_is_refused() -> None:
         class Mixed:
             items: tuple[int, ...] = field(default=())
 
+
+def test_a_records_own_methods_are_kept_as_a_dataclass_keeps_them() -> None:
+    @record
+    class Named:
+        name: str
+
+        def __repr__(self) -> str:
+            return f"<{self.name}>"
+
+    assert repr(Named("x")) == "<x>" and Named("x") == Named("x")
+    with pytest.raises(TypeError, match="__setattr__"):
+        @record
+        class Mutating:
+            name: str
+
+            def __setattr__(self, key: str, value: object) -> None:
+                object.__setattr__(self, key, value)
+

@@ -287,9 +287,11 @@ def test_set_language_switches_causes_and_light_words(german: dict) -> None:
 
 @pytest.mark.usefixtures("language")
 def test_every_cause_text_reads_german(german: dict) -> None:
+    from smtpdiag.report import words
+
     i18n.set_language("de")
-    same_in_german = {"OK", "Problem"}
-    for msgid in causes.all_message_ids():
+    same_in_german = {"OK", "Problem", "STARTTLS", "SSL/TLS"}
+    for msgid in [*causes.all_message_ids(), *words.message_ids()]:
         translated = german[(msgid, None)].msgstr[0]
         assert i18n._(msgid) == translated
         assert translated != msgid or msgid in same_in_german, msgid

@@ -408,7 +408,7 @@ def test_logs_go_to_the_override_folder_and_rotate(log_folder: Path, real_report
     # 1 MB (here 20 kB), then the file moves to .1 (and .1 to .2 ...), five old files at most.
     from smtpdiag import runlog
 
-    assert (logs.MAX_BYTES, logs.BACKUP_COUNT) == (1_000_000, 5)
+    assert (runlog.MAX_BYTES, runlog.BACKUP_COUNT) == (1_000_000, 5)
     monkeypatch.setattr(runlog, "MAX_BYTES", 20_000)
     size = path.stat().st_size
     for _ in range(6 * (20_000 // size + 1)):

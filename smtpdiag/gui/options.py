@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..config import DEFAULT_CONTROLS, DEFAULT_PORTS, RunConfig
+from ..config import DEFAULT_CONTROLS, DEFAULT_PORTS, DEFAULT_TIMEOUT, RunConfig
 from ..i18n import _
 from ..net import connect_budget
 from ..options import CheckOptions, UsageError, build_config
@@ -83,7 +83,7 @@ class AdvancedOptions(QWidget):
         self.timeout.setRange(0.5, 600.0)
         self.timeout.setDecimals(1)
         self.timeout.setSingleStep(1.0)
-        self.timeout.setValue(10.0)
+        self.timeout.setValue(DEFAULT_TIMEOUT)
         self.timeout.setSuffix(_(" seconds"))
         self.timeout.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         form.addRow(_("&Time limit for each step:"), self.timeout)
@@ -168,7 +168,7 @@ class AdvancedOptions(QWidget):
                 self.ca_browse, self.user, self.password, self.reset_button]
 
     # -- values ----------------------------------------------------------------------------
-    def namespace(self) -> CheckOptions:
+    def check_options(self) -> CheckOptions:
         """The same options ``smtpdiag check`` takes."""
         ports = split_list(self.ports.text())
         controls = split_list(self.controls.text()) if self.compare.isChecked() else []
@@ -186,7 +186,7 @@ class AdvancedOptions(QWidget):
 
     def build_config(self, target: str) -> RunConfig:
         """Validate with the command line's rules.  Raises ``smtpdiag.options.UsageError``."""
-        ns = self.namespace()
+        ns = self.check_options()
         password = self.password.text() if ns.user else None
         if ns.user and not password:
             raise UsageError(_("Please enter the password for {user}, or leave “Log in as” empty.").format(
@@ -194,16 +194,16 @@ class AdvancedOptions(QWidget):
         return build_config(ns, target, password)
 
     def is_default(self) -> bool:
-        ns = self.namespace()
+        ns = self.check_options()
         return (ns.port in (None, list(DEFAULT_PORTS)) and ns.vpn is None and ns.ca_file is None
                 and ns.user is None and not ns.no_control and ns.control in (None, list(DEFAULT_CONTROLS))
-                and ns.timeout == 10.0)
+                and ns.timeout == DEFAULT_TIMEOUT)
 
     def reset(self) -> None:
         self.ports.setText(" ".join(DEFAULT_PORTS))
         self.compare.setChecked(True)
         self.controls.setText(" ".join(DEFAULT_CONTROLS))
-        self.timeout.setValue(10.0)
+        self.timeout.setValue(DEFAULT_TIMEOUT)
         self.vpn.clear()
         self.ca_file.clear()
         self.user.clear()
@@ -215,9 +215,9 @@ class AdvancedOptions(QWidget):
         self.compare.setChecked(str(settings.value(KEY_CONTROLS_ON, "true")).lower() == "true")
         self.controls.setText(str(settings.value(KEY_CONTROLS, " ".join(DEFAULT_CONTROLS))))
         try:
-            self.timeout.setValue(float(str(settings.value(KEY_TIMEOUT, 10.0))))
+            self.timeout.setValue(float(str(settings.value(KEY_TIMEOUT, DEFAULT_TIMEOUT))))
         except ValueError:
-            self.timeout.setValue(10.0)
+            self.timeout.setValue(DEFAULT_TIMEOUT)
         self.vpn.setText(str(settings.value(KEY_VPN, "")))
         self.ca_file.setText(str(settings.value(KEY_CA_FILE, "")))
         self.controls.setEnabled(self.compare.isChecked())

@@ -7,8 +7,9 @@
     parse_sw_vers()        ``sw_vers`` -> {"ProductName": "macOS", ...}             (pure)
     macos_name()           "14.5" -> "macOS 14.5"                                   (pure)
     parse_apple_languages()  ``defaults read -g AppleLanguages`` -> ["de-DE", "en"] (pure)
-    read_*()               run those commands (macOS only, never raise OSError upward
-                           from :func:`smtpdiag.host.state`)
+    read_*()               run those commands (macOS only; they may raise OSError or
+                           subprocess errors, which their callers in smtpdiag.host.system,
+                           .vpn and .dns catch)
 
 Every Mac has idle ``utun`` interfaces (iCloud, Continuity, Back to My Mac):
 up, with only a link-local IPv6 address and no route.  A VPN's ``utun`` has an

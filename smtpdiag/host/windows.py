@@ -33,13 +33,8 @@ from typing import Any
 from ..frozen import record
 from .addresses import is_routable
 
-# IANA ifType values (ipifcons.h)
-IF_TYPE_ETHERNET_CSMACD = 6
+# IANA ifType value (ipifcons.h) of a dial-up/PPP adapter (WAN Miniport)
 IF_TYPE_PPP = 23
-IF_TYPE_SOFTWARE_LOOPBACK = 24
-IF_TYPE_PROP_VIRTUAL = 53
-IF_TYPE_IEEE80211 = 71
-IF_TYPE_TUNNEL = 131
 # IF_OPER_STATUS (ifdef.h)
 IF_OPER_STATUS_UP = 1
 

@@ -59,7 +59,6 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..config import PortSpec
@@ -205,7 +204,7 @@ class _StopWhen(threading.Event):
         return super().is_set() or (self._cancel is not None and self._cancel.is_set())
 
 
-@dataclass
+@record(frozen=False)
 class _Lookup:
     """One look-up: its question, the call that asks it, and (once done) its answer."""
 

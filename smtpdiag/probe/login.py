@@ -24,6 +24,7 @@ import binascii
 import re
 from collections.abc import Callable, Sequence
 
+from ..config import SUBMISSION_PORT_ORDER
 from ..frozen import record, replace
 from ..login_policy import classify_auth_reply, enhanced_code, oauth_only
 
@@ -240,7 +241,7 @@ def scrub(text: str, secrets: Sequence[str]) -> str:
 # -- one login per run -------------------------------------------------------------------------
 
 # The ports a login is tried on first, in this order; then the others in the order asked for.
-LOGIN_PORT_ORDER = (465, 587, 2525)
+LOGIN_PORT_ORDER = SUBMISSION_PORT_ORDER
 
 
 def encrypted_and_verified(steps: Sequence[Any]) -> bool:

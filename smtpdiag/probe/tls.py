@@ -15,14 +15,13 @@ import re
 import ssl
 import sys
 import threading
-import time
 from collections.abc import Callable, Mapping
 
 from ..frozen import record
 from ..i18n import _
 from ..net import failure_of
 from ..paths import data_dir
-from ..records import CertInfo
+from ..records import CertInfo, utc_now
 from ..target import ip_address_of
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (start-up time)
@@ -213,8 +212,6 @@ def _utc(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _utc_now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 UNREADABLE = "(unreadable)"
@@ -456,7 +453,7 @@ def certificate_failure(exc: ssl.SSLCertVerificationError | None, chain: tuple[C
     if not chain:
         return "untrusted"
     leaf = chain[0]
-    stamp = _utc(now) if now else _utc_now()
+    stamp = _utc(now) if now else utc_now()
     if leaf.not_after and leaf.not_after < stamp:
         return "expired"
     if leaf.not_before and leaf.not_before > stamp:
@@ -470,7 +467,7 @@ def certificate_failure(exc: ssl.SSLCertVerificationError | None, chain: tuple[C
 
 def _expired_which_way(chain: tuple[CertInfo, ...], now: dt.datetime | None) -> str:
     """A system verifier's "expired" also covers "not valid yet": the leaf says which."""
-    if chain and chain[0].not_before and chain[0].not_before > (_utc(now) if now else _utc_now()):
+    if chain and chain[0].not_before and chain[0].not_before > (_utc(now) if now else utc_now()):
         return "not_yet_valid"
     return "expired"
 

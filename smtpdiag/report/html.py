@@ -10,7 +10,7 @@
                                and bidi-override characters become visible escapes
 
 Everything the servers sent is hostile until escaped: every value goes through
-:func:`esc` (``plain`` + ``html.escape``).  A Content-Security-Policy that allows
+:func:`esc` (``one_line`` + ``html.escape``).  A Content-Security-Policy that allows
 no scripts at all is a second line of defence.
 
 A light is never colour alone: each has its own shape (circle with a check,

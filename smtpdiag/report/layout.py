@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from ..causes import LIGHTS, family_words, light_word
-from ..frozen import record
+from ..frozen import field, record
 from ..i18n import _
 from ..records import STEP_ORDER, Attempt, Check, TlsInfo, TranscriptLine
 from ..verdict import cause_light, classify_steps
@@ -175,7 +174,7 @@ def check_label(check: Check) -> str:
                                                       server=server_label(check))
 
 
-@dataclass
+@record(frozen=False)
 class Repeats:
     """EHLO replies and certificate chains already printed, by what they contain."""
 

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from ..frozen import field, record
 from ..i18n import _
 from ..inputfiles import InputFileError, read_limited
 from ..textsafe import file_name, one_line
@@ -46,7 +46,7 @@ _CONTEXT_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _STAND_INS: dict[str, dict[str, str]] = {"app": {"name": "smtpdiag", "version": "?"}, "environment": {}}
 
 
-@dataclass
+@record(frozen=False)
 class LoadedReport:
     report: Report
     problems: list[str] = field(default_factory=list)  # what was left out; empty when whole

@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     from .model import Report
 
 LOG_FILE = "smtpdiag.log"
-MAX_BYTES = runlog.MAX_BYTES
-BACKUP_COUNT = runlog.BACKUP_COUNT
 ENV_VAR = "SMTPDIAG_LOG_DIR"
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Callable
 
 from .. import __version__
@@ -41,8 +40,6 @@ class ReportError(ValueError):
     """A file that is not a readable smtpdiag report (one line for the user)."""
 
 
-def utc_now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def with_words(check: Check) -> Check:

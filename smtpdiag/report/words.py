@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..causes import explain, port_words, title
+from ..config import SUBMISSION_PORT_ORDER
 from ..i18n import N_, _, ngettext
 from ..records import Check
 from ..verdict import LOGIN_REFUSALS, SUBMISSION_EXEMPT_PORTS, deciding_checks, overall
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 # The order in which working submission ports are recommended (contract section 4).
-SUBMISSION_ORDER = (465, 587, 2525)
+SUBMISSION_ORDER = SUBMISSION_PORT_ORDER
 
 MODE_WORDS = {"implicit": N_("SSL/TLS"), "starttls": N_("STARTTLS")}
 
