@@ -33,8 +33,9 @@ from PySide6.QtGui import (
 
 from ..i18n import _
 from ..report.files import atomic_write_bytes
-from ..report.html import created_words, render_print_html
+from ..report.html import render_print_html
 from ..report.model import Report
+from ..report.words import created_words
 
 MARGIN_MM = 15.0
 RESOLUTION_DPI = 300

@@ -23,14 +23,13 @@ import html
 import re
 
 from ..causes import CAUSES, LIGHTS, light_word, title, where_word
-from ..config import vpn_protocol_name
 from ..i18n import N_, _
 from ..records import Check, Step
 from ..textsafe import one_line
 from ..textsafe import plain as plain  # re-exported: the neutraliser under its old name
 from . import layout, mail_programs
-from .model import MODE_WORDS, Report, several_connections, transcript_line, transcript_lines
-from .words import report_headline
+from .model import Report, several_connections, transcript_line, transcript_lines
+from .words import check_title, created_words, report_headline
 
 
 def esc(text: object) -> str:
@@ -45,31 +44,6 @@ _LANG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 def html_lang(language: str) -> str:
     lang = (language or "").replace("_", "-")
     return lang if _LANG.match(lang) else "en"
-
-
-def created_words(created: str) -> str:
-    """``2026-11-28T10:00:00Z`` as ``2026-11-28 10:00:00 UTC`` (anything else as it is)."""
-    m = re.match(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$", created or "")
-    return f"{m.group(1)} {m.group(2)} UTC" if m else created
-
-
-def port_words(check: Check) -> str:
-    """``Port 587 (STARTTLS)``, or ``OpenVPN (UDP) port 1194`` for a VPN check."""
-    if check.kind == "dns":
-        return _("Finding the sending server for {domain}").format(domain=check.host)
-    if check.kind == "vpn":
-        name = protocol_name(check.protocol)
-        if re.search(rf"\b{check.port}\b", name):  # "IKEv2/IPsec (UDP 500)" names its port
-            return name
-        return _("{protocol} port {port}").format(protocol=name, port=check.port)
-    mode = MODE_WORDS.get(check.mode or "")
-    if mode:
-        return _("Port {port} ({mode})").format(port=check.port, mode=_(mode))
-    return _("Port {port}").format(port=check.port)
-
-
-def protocol_name(protocol: str | None) -> str:
-    return vpn_protocol_name(protocol)
 
 
 def cause_title(code: str) -> str:
@@ -402,7 +376,7 @@ def _check_html(c: Check, full: bool, repeats: layout.Repeats | None = None) -> 
                      f'{esc(c.advice)}</span></p>')
         out = [
             f'<div class="compact" id="{esc(_anchor(c))}">',
-            (f'<p class="line1">{light_badge(light)} <strong>{esc(port_words(c))}</strong> '
+            (f'<p class="line1">{light_badge(light)} <strong>{esc(check_title(c))}</strong> '
             f'<span class="muted mono">{esc(c.host)}</span> <span class="sep">·</span> {cause_line}</p>'),
             line2,
         ]
@@ -415,7 +389,7 @@ def _check_html(c: Check, full: bool, repeats: layout.Repeats | None = None) -> 
         return out
     out = [
         f'<section class="check" id="{esc(_anchor(c))}">',
-        (f"<h3>{light_badge(light)}<span>{esc(port_words(c))}</span>"
+        (f"<h3>{light_badge(light)}<span>{esc(check_title(c))}</span>"
         f'<span class="muted mono">{esc(c.host)}</span></h3>'),
         f"<p>{cause_line}</p>",
         f"<p>{esc(c.explanation)}</p>",
@@ -532,7 +506,7 @@ def render_print_html(report: Report) -> str:
                    f"<th align=left {cell}>{port}</th><th align=left {cell}>{result}</th>"
                    f"<th align=left {cell}>{cause}</th></tr>")
         for c in targets:
-            out.append(f"<tr><td {cell}>{esc(port_words(c))}</td><td {cell}>{print_badge(c.light)}</td>"
+            out.append(f"<tr><td {cell}>{esc(check_title(c))}</td><td {cell}>{print_badge(c.light)}</td>"
                        f"<td {cell}>{esc(cause_title(c.cause))} <code>{esc(c.cause)}</code></td></tr>")
         out.append("</table>")
     out += [line.replace("<h2>", '<h2 style="font-size:12pt;">')
@@ -560,7 +534,7 @@ def _print_check(c: Check, full: bool) -> list[str]:
     where = esc(_("where: {where} = {where_words}").format(where=c.where, where_words=where_word(c.where)))
     what_to_do = esc(_("What to do"))
     out = [
-        (f'<h3 style="font-size:11pt; margin-top:12px;">{print_badge(c.light)} &nbsp; {esc(port_words(c))} &nbsp; '
+        (f'<h3 style="font-size:11pt; margin-top:12px;">{print_badge(c.light)} &nbsp; {esc(check_title(c))} &nbsp; '
         f'<span style="font-weight:normal; color:#555555;">{esc(c.host)}</span></h3>'),
         (f'<p><b>{esc(cause_title(c.cause))}</b> <code>{esc(c.cause)}</code> '
         f'<span style="color:#555555;">{where}</span></p>'),

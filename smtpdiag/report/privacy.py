@@ -26,8 +26,8 @@ from typing import Any
 
 from ..i18n import _, ngettext
 from ..target import ip_address_of
-from .html import created_words
 from .model import Report
+from .words import created_words
 
 # -- what a report contains ----------------------------------------------------------
 

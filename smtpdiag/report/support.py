@@ -12,13 +12,19 @@ never.
 
 from __future__ import annotations
 
-from ..causes import light_word, where_word
+from ..causes import LIGHTS, light_word, where_word
 from ..i18n import _
 from ..records import Check
 from ..textsafe import plain
-from .html import LIGHTS, created_words, port_words
 from .model import Report
-from .words import change_items, change_words, program_changes, report_headline
+from .words import (
+    change_items,
+    change_words,
+    check_title,
+    created_words,
+    program_changes,
+    report_headline,
+)
 
 LIMIT = 1000  # characters, for four ports
 
@@ -40,7 +46,7 @@ def _light(light: object) -> str:
 
 def _port_line(c: Check, explanation_limit: int) -> str:
     explanation = _shorten(_one_line(c.explanation), explanation_limit)
-    return f"- {port_words(c)}: {light_word(_light(c.light))} ({_one_line(c.cause)}): {explanation}".rstrip()
+    return f"- {check_title(c)}: {light_word(_light(c.light))} ({_one_line(c.cause)}): {explanation}".rstrip()
 
 
 def _program_line(entry: dict[str, object]) -> str:

@@ -20,10 +20,11 @@ from :func:`working_settings`, with :func:`setting_words`, and from a mail progr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ..causes import explain, port_words, title
-from ..config import SUBMISSION_PORT_ORDER
+from ..config import SUBMISSION_PORT_ORDER, vpn_protocol_name
 from ..i18n import N_, _, ngettext
 from ..records import Check
 from ..verdict import LOGIN_REFUSALS, SUBMISSION_EXEMPT_PORTS, deciding_checks, overall
@@ -501,3 +502,26 @@ def message_ids() -> list[str]:
     """Every fixed text of this module (the catalog tests)."""
     return [*MODE_WORDS.values(), *AMBER_PROBLEMS.values(), *RED_HEADLINES.values(), *LIGHT_HEADLINES.values(),
             *LOGIN_HEADLINES.values(), *RED_CAUSE_HEADLINES.values()]
+
+
+def created_words(created: str) -> str:
+    """``2026-11-28T10:00:00Z`` as ``2026-11-28 10:00:00 UTC`` (anything else as it is)."""
+    m = re.match(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$", created or "")
+    return f"{m.group(1)} {m.group(2)} UTC" if m else created
+
+
+def check_title(check: Check) -> str:
+    """A check's name for people: ``Port 587 (STARTTLS)``, ``OpenVPN (UDP) port 1194``,
+    ``Finding the sending server for example.com``."""
+    if check.kind == "dns":
+        return _("Finding the sending server for {domain}").format(domain=check.host)
+    if check.kind == "vpn":
+        name = vpn_protocol_name(check.protocol)
+        if re.search(rf"\b{check.port}\b", name):  # "IKEv2/IPsec (UDP 500)" names its port
+            return name
+        return _("{protocol} port {port}").format(protocol=name, port=check.port)
+    mode = MODE_WORDS.get(check.mode or "")
+    if mode:
+        return _("Port {port} ({mode})").format(port=check.port, mode=_(mode))
+    return _("Port {port}").format(port=check.port)
+
