@@ -49,10 +49,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def installed_python(workdir: str) -> str:
     """A fresh virtual environment with smtpdiag installed from this tree (not editable)."""
     venv = f"{workdir}/venv"
-    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    # Without pip and setuptools in it, as an installed app has them (setuptools' .pth hook
+    # would otherwise run at every start): this interpreter's pip installs into it.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
     python = f"{venv}/bin/python"
-    subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(ROOT)],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "-q", "--disable-pip-version-check",
+                    str(ROOT)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return python
 
 

@@ -46,6 +46,7 @@ NOT_ON_THE_HEALTHY_PATH = {
     "inspect": "only through dataclasses",
     "datetime": "report times and certificate dates are read and written as text",
     "typing": "type names are imported for type checkers only (TYPE_CHECKING = False)",
+    "smtpdiag.accounts.settings": "only mail programs found on this computer are judged",
 }
 
 RUNNER = r"""

@@ -30,6 +30,9 @@ def attach(report: Any, accounts: tuple[MailAccount, ...] | list[MailAccount]) -
     server (judged against the run's checks) and word ``report.overall`` again with them:
     "Sending works ..., but Thunderbird is set differently: change Connection security to
     SSL/TLS".  The light, cause and settings stay as they are."""
+    if not accounts:  # no mail program on this computer: nothing to judge (or to import for it)
+        report.mail_programs = []
+        return
     from ..accounts.run import entries as judged
     from .model import overall_block
 
