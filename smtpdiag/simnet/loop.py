@@ -123,12 +123,18 @@ class EventLoopThread:
                 transport.close()
         self._transports.clear()
         me = asyncio.current_task()
-        tasks = [t for t in asyncio.all_tasks() if t is not me]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        # Let connection_lost callbacks of the aborted transports run.
-        for _ in range(3):
-            await asyncio.sleep(0)
+        # Cancel every task and wait for it, again until none is left: a connection
+        # accepted in the moment the listeners closed starts its handler task only now,
+        # and a task left pending when the loop closes is destroyed mid-await.
+        for _ in range(5):
+            tasks = [t for t in asyncio.all_tasks() if t is not me]
+            if not tasks:
+                break
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            # Let connection_lost callbacks of the aborted transports run.
+            for _ in range(3):
+                await asyncio.sleep(0)
         await self.loop.shutdown_asyncgens()
         await self.loop.shutdown_default_executor()

@@ -318,9 +318,10 @@ class _Relay:
         client_side = asyncio.create_task(self._smtp_client_to_upstream())
         try:
             upgraded = await self._smtp_upstream_to_client(client_side)
-        except BaseException:
+        except BaseException as exc:
             client_side.cancel()
-            await asyncio.gather(client_side, return_exceptions=True)
+            if not isinstance(exc, GeneratorExit):  # a coroutine being destroyed may not wait
+                await asyncio.gather(client_side, return_exceptions=True)
             raise
         if not upgraded:
             await client_side  # the client may still be talking (or stalled)
