@@ -241,8 +241,8 @@ def _run_thread(run: _Run, setup: Setup, emit: Callable[[object], None]) -> None
                 if run.cancel.is_set():
                     emit(_NotStarted())
                     return
-                run.diagnosis = diagnosis
-                diagnosis.start()
+                run.diagnosis = diagnosis  # a Cancel from now on reaches it, also before start()
+            diagnosis.start()  # outside the lock: a Cancel click never waits for the planning
             # Keep the (simulated) network alive until the last probe has reported.
             result = None
             while result is None:
