@@ -138,7 +138,7 @@ def shoot(names: list[str] | None, suffix: str = "") -> None:
         _save(window, "running" + suffix)
         window.close()
 
-    for scenario in ("healthy", "mobile-2012", "antivirus-intercept"):
+    for scenario in ("healthy", "mobile-2012", "antivirus-intercept", "mail-program-wrong"):
         if want(scenario):
             window = _demo(app, settings_dir, scenario)
             _save(window, scenario + suffix)
@@ -199,7 +199,7 @@ def main() -> int:
     global OUT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="only these states")
-    parser.add_argument("--no-scaled", action="store_true", help="skip the 200 % picture")
+    parser.add_argument("--no-scaled", action="store_true", help="skip the 200 %% picture")
     parser.add_argument("--suffix", default="", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=None,
                         help="folder for the pictures (default docs/screenshots; use another one "
