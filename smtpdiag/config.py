@@ -115,3 +115,15 @@ def vpn_protocol_name(protocol: str | None, default: str = "") -> str:
     if protocol in PROTOCOL_NAMES:
         return _(PROTOCOL_NAMES[protocol])
     return protocol or default
+
+
+def host_key(host: str) -> str:
+    """A host name as compared with another: lower case, no final dot, no brackets around an
+    IPv6 address, a non-ASCII name in its IDNA (xn--) form."""
+    host = host.strip().rstrip(".").lower()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        return host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        return host

@@ -23,6 +23,7 @@ import json
 import re
 from functools import cache
 
+from .config import host_key
 from .frozen import record
 from .i18n import N_, _
 
@@ -121,16 +122,6 @@ def policies() -> tuple[LoginPolicy, ...]:
     return parse_policies(json.loads(text))
 
 
-def _host_key(host: str) -> str:
-    host = host.strip().rstrip(".").lower()
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    try:
-        return host.encode("idna").decode("ascii") if not host.isascii() else host
-    except UnicodeError:
-        return host
-
-
 def _matches(pattern: str, host: str) -> bool:
     if pattern.startswith("*."):
         return host.endswith(pattern[1:]) and len(host) > len(pattern) - 1
@@ -141,7 +132,7 @@ def login_policy_for(host: str | None, table: tuple[LoginPolicy, ...] | None = N
     """The login policy of the provider whose sending server *host* is, or None."""
     if not host:
         return None
-    key = _host_key(host)
+    key = host_key(host)
     for policy in policies() if table is None else table:
         if any(_matches(p, key) for p in policy.hosts):
             return policy

@@ -22,6 +22,7 @@ writes, sends, or reads a password.  Qt-free; imported only when needed, so
 
 from __future__ import annotations
 
+from ..config import host_key
 from .home import HOME_ENV, Home
 from .model import Found, MailAccount, ProgramNote, program_name
 
@@ -42,21 +43,11 @@ def find_accounts(home: Home | None = None) -> Found:
     return Found(unique, found.notes, tuple(dict.fromkeys(home.opened)))
 
 
-def _host_key(host: str) -> str:
-    h = host.strip().rstrip(".").lower()
-    if h.startswith("[") and h.endswith("]"):
-        h = h[1:-1]
-    try:
-        return h.encode("idna").decode("ascii") if not h.isascii() else h
-    except UnicodeError:
-        return h
-
-
 def accounts_for(accounts: tuple[MailAccount, ...] | list[MailAccount], host: str,
                  email: str | None = None) -> list[MailAccount]:
     """The accounts whose outgoing server is *host*; with *email*, that address's first."""
-    key = _host_key(host)
-    mine = [a for a in accounts if _host_key(a.host) == key]
+    key = host_key(host)
+    mine = [a for a in accounts if host_key(a.host) == key]
     if email:
         mine.sort(key=lambda a: a.account.lower() != email.strip().lower())
     return mine
